@@ -1,0 +1,1 @@
+"""neurocircuit.snn."""
