@@ -63,11 +63,10 @@ def format_si(value: float, digits: int = 6) -> str:
     if value == 0.0:
         return "0"
     mag = abs(value)
-    for scale, suffix in _FORMAT_PREFIXES:
-        if mag >= scale * (1 - 1e-12):
-            break
-    else:
-        scale, suffix = 1.0, ""
+    scale, suffix = next(
+        ((sc, sx) for sc, sx in _FORMAT_PREFIXES if mag >= sc * (1 - 1e-12)), (None, "")
+    )
+    if scale is None:  # below atto: plain exponent form
         return f"{value:.{digits}g}"
     mant = value / scale
     text = f"{mant:.{digits}g}"

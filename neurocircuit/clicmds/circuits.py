@@ -130,7 +130,8 @@ def _cmd_characterize(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=not args.quiet,
     )
-    print(json.dumps({k: v for k, v in result.items() if not isinstance(v, (list, dict))}, indent=1))
+    scalars = {k: v for k, v in result.items() if not isinstance(v, (list, dict))}
+    print(json.dumps(scalars, indent=1))
     print(f"wrote {out / 'characterization.json'}")
     return 0
 
@@ -148,7 +149,9 @@ def register(sub) -> None:
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter")
     p.add_argument("-o", "--output", help="output file (default: stdout)")
     p.add_argument("--all", action="store_true", help="every circuit and preset into netlists/")
-    p.add_argument("--check", action="store_true", help="with --all: fail if committed decks differ")
+    p.add_argument(
+        "--check", action="store_true", help="with --all: fail if committed decks differ"
+    )
     p.set_defaults(func=_cmd_generate)
 
     p = sub.add_parser("characterize", help="simulate and measure a circuit; JSON + plots")
