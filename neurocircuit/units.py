@@ -70,6 +70,10 @@ def format_si(value: float, digits: int = 6) -> str:
         return f"{value:.{digits}g}"
     mant = value / scale
     text = f"{mant:.{digits}g}"
+    if abs(float(text)) >= 1000 and scale < 1e12:  # rounding carried into the next prefix
+        idx = [sc for sc, _ in _FORMAT_PREFIXES].index(scale)
+        scale, suffix = _FORMAT_PREFIXES[idx - 1]
+        text = f"{value / scale:.{digits}g}"
     if "e" in text:  # e.g. 1e+03 of "meg" range or subnormal; fall back to plain form
         return f"{value:.{digits}g}"
     return text + suffix
