@@ -6,8 +6,8 @@ Resources :math:`x` and utilisation :math:`u` per presynaptic neuron. Between sp
 
 At a presynaptic spike: :math:`u^+ = u + U(1 - u)` (facilitation), the transmitted efficacy is
 :math:`e = u^+ x`, then :math:`x \leftarrow x - u^+ x` (depression). Pure depression is
-``tau_f → 0`` (u relaxes to 0 between spikes, so every spike uses U); the steady efficacy at rate r for pure depression is
-:math:`U/(1 + U r \tau_d)` per spike in the limit of Poisson input, and for a regular train
+``tau_f → 0`` (u relaxes to 0 between spikes, so every spike uses U). For a regular train
+of pure depression
 :math:`x_\infty = (1 - e^{-T/\tau_d})/(1 - (1 - U)e^{-T/\tau_d})` with :math:`T = 1/r`.
 """
 
