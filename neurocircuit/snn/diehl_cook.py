@@ -1,0 +1,391 @@
+r"""Diehl & Cook (2015) unsupervised STDP network, conductance-based, event-driven numpy.
+
+Excitatory neurons (``n_exc``), inhibitory neurons (one per excitatory), Poisson input.
+
+.. math::
+
+    \tau_e \dot v = (v_{rest,e} - v) + g_e (E_{exc} - v) + g_i (E_{inh,e} - v), \qquad
+    \tau_i \dot v = (v_{rest,i} - v) + g_e (E_{exc} - v) + g_i (E_{inh,i} - v),
+
+    \dot g_e = -g_e/\tau_{ge}, \qquad \dot g_i = -g_i/\tau_{gi}
+
+(conductances in units of the leak conductance). Each step is integrated exactly for fixed
+conductances (exponential Euler). Excitatory spike when :math:`v > v_{th,e} + \theta - 20` mV,
+reset to :math:`v_{reset,e}`, refractory 5 ms, :math:`\theta \mathrel{+}= \theta_+` (homeostasis,
+decaying with :math:`\tau_\theta`). Input spikes add :math:`w_{ij}` to :math:`g_e` of excitatory
+neuron :math:`i`; each excitatory spike adds ``w_ei`` to its inhibitory partner's :math:`g_e`;
+each inhibitory spike adds ``w_ie`` to :math:`g_i` of every *other* excitatory neuron (lateral
+inhibition, winner-take-all).
+
+Plasticity (input→excitatory, the original code's rule): traces ``pre`` (τ 20 ms), ``post1``
+(20 ms), ``post2`` (40 ms); at a pre spike :math:`w \mathrel{-}= \nu_{pre}\,post_1`; at a post
+spike :math:`w \mathrel{+}= \nu_{post}\,pre\,post_2^{before}`; clipped to [0, w_max]; then
+``pre``/``post1``/``post2`` are set to 1. Before every sample the incoming weights of each
+excitatory neuron are normalised to sum to 78.
+
+Input rates are ``pixel/255 * 63.75`` Hz × intensity/2 (the paper's pixel/8 × intensity).
+After training, neurons are labelled by the class they respond to most; an image is classified
+by the class whose labelled neurons fire most. Evaluation (no plasticity) runs a batch of images
+in parallel, which is exact because the weights are frozen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..units import param, validate
+from .learning.homeostasis import normalize
+
+__all__ = [
+    "DCParams",
+    "DCNetwork",
+    "init_network",
+    "present",
+    "run_batch",
+    "train",
+    "assign_labels",
+    "predict",
+    "poisson_input",
+]
+
+
+@dataclass(frozen=True)
+class DCParams:
+    """Network constants (Diehl & Cook 2015 code; SI units)."""
+
+    n_input: int = param(784, unit="", doc="input neurons", gt=0)
+    n_exc: int = param(100, unit="", doc="excitatory (= inhibitory) neurons", gt=0)
+    dt: float = param(0.5e-3, unit="s", doc="time step", gt=0)
+    t_present: float = param(0.35, unit="s", doc="presentation time", gt=0)
+    t_rest: float = param(0.15, unit="s", doc="resting time (no input)", ge=0)
+    max_rate: float = param(63.75, unit="Hz", doc="rate of a 255 pixel at intensity 2", gt=0)
+    v_rest_e: float = -65e-3
+    v_reset_e: float = -65e-3
+    v_thresh_e: float = -52e-3
+    theta_offset: float = 20e-3
+    v_rest_i: float = -60e-3
+    v_reset_i: float = -45e-3
+    v_thresh_i: float = -40e-3
+    e_exc: float = 0.0
+    e_inh_e: float = -100e-3
+    e_inh_i: float = -85e-3
+    tau_e: float = param(100e-3, unit="s", doc="excitatory membrane τ", gt=0)
+    tau_i: float = param(10e-3, unit="s", doc="inhibitory membrane τ", gt=0)
+    tau_ge: float = param(1e-3, unit="s", doc="excitatory conductance τ", gt=0)
+    tau_gi: float = param(2e-3, unit="s", doc="inhibitory conductance τ", gt=0)
+    t_ref_e: float = param(5e-3, unit="s", doc="excitatory refractory period", ge=0)
+    t_ref_i: float = param(2e-3, unit="s", doc="inhibitory refractory period", ge=0)
+    theta_plus: float = param(0.05e-3, unit="V", doc="threshold increment per spike", ge=0)
+    tau_theta: float = param(1e4, unit="s", doc="threshold decay τ", gt=0)
+    theta_init: float = 20e-3
+    w_ei: float = 10.4
+    w_ie: float = 17.0
+    tau_pre: float = 20e-3
+    tau_post1: float = 20e-3
+    tau_post2: float = 40e-3
+    nu_pre: float = param(1e-4, unit="", doc="depression rate at pre spikes", ge=0)
+    nu_post: float = param(1e-2, unit="", doc="potentiation rate at post spikes", ge=0)
+    w_max: float = 1.0
+    norm_total: float = param(78.0, unit="", doc="column normalisation target", gt=0)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    @property
+    def n_present(self) -> int:
+        return int(round(self.t_present / self.dt))
+
+    @property
+    def n_rest(self) -> int:
+        return int(round(self.t_rest / self.dt))
+
+
+@dataclass
+class DCNetwork:
+    """Mutable learning state of one network: weights ``w`` (n_exc, n_input) and θ."""
+
+    params: DCParams
+    w: np.ndarray
+    theta: np.ndarray
+    labels: np.ndarray | None = None
+    history: dict = field(default_factory=dict)
+
+
+def init_network(params: DCParams, rng: np.random.Generator) -> DCNetwork:
+    """Input weights U(0, 0.3) as in the paper; θ at its initial value."""
+    w = rng.uniform(0.0, 0.3, (params.n_exc, params.n_input))
+    return DCNetwork(params, w, np.full(params.n_exc, params.theta_init))
+
+
+def poisson_input(
+    images: np.ndarray, params: DCParams, rng: np.random.Generator, intensity: float = 2.0
+) -> np.ndarray:
+    """Boolean input spikes ``(n_present, batch, n_input)`` for uint8-range images."""
+    x = np.asarray(images, dtype=np.float64).reshape(len(images), -1)
+    p = x / 255.0 * params.max_rate * (intensity / 2.0) * params.dt
+    return rng.random((params.n_present, *x.shape)) < p
+
+
+def _step_membrane(v, v_rest, ge, gi, e_inh, tau, dt, e_exc):
+    g = 1.0 + ge + gi
+    v_inf = (v_rest + ge * e_exc + gi * e_inh) / g
+    return v_inf + (v - v_inf) * np.exp(-dt * g / tau)
+
+
+@dataclass
+class _Dyn:
+    """State of the 2·n_exc neurons (excitatory first), carried across samples.
+
+    Refractoriness is stored as the time left; STDP traces (nearest-spike: set to 1 at a spike,
+    then decaying) are stored as the time since the last spike, so that they cost nothing
+    between spikes: ``trace = exp(-since/τ)``.
+    """
+
+    v: np.ndarray
+    ge: np.ndarray
+    gi: np.ndarray
+    ref: np.ndarray
+    since_pre: np.ndarray
+    since_post: np.ndarray
+
+
+def _init_dyn(p: DCParams) -> _Dyn:
+    n = p.n_exc
+    v = np.concatenate([np.full(n, p.v_rest_e), np.full(n, p.v_rest_i)])
+    z = np.zeros(2 * n)
+    return _Dyn(v, z.copy(), z.copy(), z.copy(), np.full(p.n_input, np.inf), np.full(n, np.inf))
+
+
+def present(
+    net: DCNetwork,
+    spikes_in: np.ndarray,
+    learn: bool = True,
+    theta_adapt: bool | None = None,
+    fast_forward: bool = True,
+) -> np.ndarray:
+    """Present one sample (input spikes ``(n_present, n_input)`` bool) plus the rest period.
+
+    The membrane state carries over from the previous sample through the rest period, as in the
+    original simulation. The rest is simulated step by step until every conductance has decayed
+    below 1e-9 and no neuron is refractory; the remainder is then advanced in closed form
+    (without conductances the membranes relax exponentially to rest and no neuron can fire), so
+    the result equals step-by-step simulation to within that tolerance.
+    Updates ``net.w`` and ``net.theta`` in place when learning; returns the excitatory spike
+    counts during the presentation.
+    """
+    p = net.params
+    theta_adapt = learn if theta_adapt is None else theta_adapt
+    if learn:
+        net.w = normalize(net.w, p.norm_total)
+    dyn = net.history.get("dyn") or _init_dyn(p)
+    wt = np.ascontiguousarray(net.w.T)  # (n_input, n_exc): an input spike reads one row
+    dt = p.dt
+    n = p.n_exc
+    n_present, n_total = p.n_present, p.n_present + p.n_rest
+    v, ge, gi = dyn.v, dyn.ge, dyn.gi
+    # times are measured from the start of this sample
+    # last step index at which each neuron is still refractory (exact integers in float)
+    ref_until = np.round(dyn.ref / dt) - 1.0
+    t_pre = -dyn.since_pre  # time of the last spike (−inf: never)
+    t_post = -dyn.since_post
+    v_rest = np.concatenate([np.full(n, p.v_rest_e), np.full(n, p.v_rest_i)])
+    e_inh = np.concatenate([np.full(n, p.e_inh_e), np.full(n, p.e_inh_i)])
+    m_dt_tau = -dt / np.concatenate([np.full(n, p.tau_e), np.full(n, p.tau_i)])
+    v_reset = np.concatenate([np.full(n, p.v_reset_e), np.full(n, p.v_reset_i)])
+    n_ref = np.round(np.concatenate([np.full(n, p.t_ref_e), np.full(n, p.t_ref_i)]) / dt)
+    thr = np.concatenate([p.v_thresh_e - p.theta_offset + net.theta, np.full(n, p.v_thresh_i)])
+    d_ge, d_gi = np.exp(-dt / p.tau_ge), np.exp(-dt / p.tau_gi)
+    counts = np.zeros(n, dtype=np.int64)
+    active = [np.flatnonzero(row) for row in spikes_in[:n_present]]
+    g = np.empty(2 * n)
+    v_inf = np.empty(2 * n)
+    dec = np.empty(2 * n)
+    v_new = np.empty(2 * n)
+    theta_spikes = np.zeros(n)
+    e_exc = p.e_exc
+    k = 0
+    while k < n_total:
+        t = (k + 1) * dt  # time at the end of this step
+        quiet = ref_until.max() < k and ge.max() < 1e-9 and gi.max() < 1e-9
+        if fast_forward and k >= n_present and quiet:
+            break  # quiet: fast-forward the rest of the rest period below
+        np.add(ge, gi, out=g)
+        g += 1.0
+        np.multiply(gi, e_inh, out=v_inf)
+        if e_exc:
+            v_inf += ge * e_exc
+        v_inf += v_rest
+        v_inf /= g
+        np.multiply(g, m_dt_tau, out=dec)
+        np.exp(dec, out=dec)
+        np.subtract(v, v_inf, out=v_new)
+        v_new *= dec
+        v_new += v_inf
+        free = ref_until < k
+        np.copyto(v, v_new, where=free)
+        ge *= d_ge
+        gi *= d_gi
+        if k < n_present:
+            idx = active[k]
+            if idx.size:
+                blk = wt[idx]
+                ge[:n] += blk.sum(axis=0)
+                if learn:
+                    blk -= p.nu_pre * np.exp((t_post - t) / p.tau_post1)
+                    np.clip(blk, 0.0, p.w_max, out=blk)
+                    wt[idx] = blk
+                    t_pre[idx] = t
+        fired = v > thr
+        fired &= free
+        if fired.any():
+            f = np.flatnonzero(fired)
+            v[f] = v_reset[f]
+            ref_until[f] = k + n_ref[f]
+            fe = f[f < n]
+            fi = f[f >= n] - n
+            if fe.size:
+                if k < n_present:
+                    counts[fe] += 1
+                ge[n + fe] += p.w_ei
+                if theta_adapt:
+                    theta_spikes[fe] += 1
+                    thr[fe] += p.theta_plus
+                if learn:
+                    pre = np.exp((t_pre - t) / p.tau_pre)
+                    post2 = np.exp((t_post[fe] - t) / p.tau_post2)
+                    wt[:, fe] = np.clip(
+                        wt[:, fe] + p.nu_post * pre[:, None] * post2[None, :], 0.0, p.w_max
+                    )
+                    t_post[fe] = t
+            if fi.size:
+                gi[:n] += p.w_ie * fi.size
+                gi[fi] -= p.w_ie
+        k += 1
+    t_end = n_total * dt
+    t_left = t_end - k * dt
+    if t_left > 0:  # closed-form relaxation: no conductance, no refractory neuron
+        v[:] = v_rest + (v - v_rest) * np.exp(t_left * m_dt_tau / dt)
+        ge[:] = 0.0
+        gi[:] = 0.0
+    dyn.ref = np.maximum(ref_until - n_total + 1.0, 0.0) * dt  # refractory time left
+    dyn.since_pre = t_end - t_pre
+    dyn.since_post = t_end - t_post
+    if theta_adapt:
+        # θ decays with τ_θ (1e4 s): exact decay over the sample plus the increments
+        net.theta = net.theta * np.exp(-t_end / p.tau_theta) + p.theta_plus * theta_spikes
+    if learn:
+        net.w = np.ascontiguousarray(wt.T)
+    net.history["dyn"] = dyn
+    return counts
+
+
+def run_batch(net: DCNetwork, spikes_in: np.ndarray) -> np.ndarray:
+    """Frozen-weight evaluation of a batch in parallel: spikes ``(n_present, B, n_input)``.
+
+    The same step sequence as :func:`present` with ``learn=False``, every sample starting from
+    rest (so each result equals a sequential presentation to a fresh network); returns spike
+    counts ``(B, n_exc)``.
+    """
+    p = net.params
+    dt = p.dt
+    n = p.n_exc
+    b = spikes_in.shape[1]
+    v = np.concatenate([np.full((b, n), p.v_rest_e), np.full((b, n), p.v_rest_i)], axis=1)
+    ge = np.zeros((b, 2 * n))
+    gi = np.zeros((b, 2 * n))
+    ref_until = np.full((b, 2 * n), -1.0)
+    v_rest = np.concatenate([np.full(n, p.v_rest_e), np.full(n, p.v_rest_i)])
+    e_inh = np.concatenate([np.full(n, p.e_inh_e), np.full(n, p.e_inh_i)])
+    m_dt_tau = -dt / np.concatenate([np.full(n, p.tau_e), np.full(n, p.tau_i)])
+    v_reset = np.broadcast_to(
+        np.concatenate([np.full(n, p.v_reset_e), np.full(n, p.v_reset_i)]), (b, 2 * n)
+    )
+    n_ref = np.round(np.concatenate([np.full(n, p.t_ref_e), np.full(n, p.t_ref_i)]) / dt)
+    thr = np.concatenate([p.v_thresh_e - p.theta_offset + net.theta, np.full(n, p.v_thresh_i)])
+    d_ge, d_gi = np.exp(-dt / p.tau_ge), np.exp(-dt / p.tau_gi)
+    counts = np.zeros((b, n), dtype=np.int64)
+    wt = np.ascontiguousarray(net.w.T, dtype=np.float64)
+    for k in range(p.n_present):
+        g = 1.0 + ge + gi
+        v_inf = (gi * e_inh + ge * p.e_exc + v_rest) / g
+        v_new = (v - v_inf) * np.exp(g * m_dt_tau) + v_inf
+        free = ref_until < k
+        v = np.where(free, v_new, v)
+        ge *= d_ge
+        gi *= d_gi
+        ge[:, :n] += spikes_in[k] @ wt
+        fired = (v > thr) & free
+        if fired.any():
+            v = np.where(fired, v_reset, v)
+            ref_until = np.where(fired, k + n_ref, ref_until)
+            fe = fired[:, :n]
+            fi = fired[:, n:]
+            counts += fe
+            ge[:, n:] += p.w_ei * fe
+            n_fi = fi.sum(axis=1, keepdims=True)
+            gi[:, :n] += p.w_ie * (n_fi - fi)
+    return counts
+
+
+def train(
+    net: DCNetwork,
+    images: np.ndarray,
+    rng: np.random.Generator,
+    min_spikes: int = 5,
+    max_intensity: float = 32.0,
+    progress: bool = False,
+) -> np.ndarray:
+    """One pass over ``images`` with plasticity; re-presents at higher intensity when fewer than
+    ``min_spikes`` excitatory spikes occur (the paper's procedure). Returns the counts
+    ``(N, n_exc)`` of the final presentation of each image."""
+    from tqdm.auto import tqdm
+
+    out = np.zeros((len(images), net.params.n_exc), dtype=np.int64)
+    for n in tqdm(range(len(images)), disable=not progress, desc="Diehl & Cook", unit="img"):
+        intensity = 2.0
+        while True:
+            spikes = poisson_input(images[n : n + 1], net.params, rng, intensity)[:, 0]
+            counts = present(net, spikes, learn=True)
+            if counts.sum() >= min_spikes or intensity >= max_intensity:
+                break
+            intensity += 1.0
+        out[n] = counts
+    return out
+
+
+def evaluate_counts(
+    net: DCNetwork, images: np.ndarray, rng: np.random.Generator, batch: int = 100,
+    intensity: float = 2.0,
+) -> np.ndarray:
+    """Spike counts ``(N, n_exc)`` with frozen weights and θ, batched."""
+    out = []
+    for s in range(0, len(images), batch):
+        spikes = poisson_input(images[s : s + batch], net.params, rng, intensity)
+        out.append(run_batch(net, spikes))
+    return np.concatenate(out)
+
+
+def assign_labels(counts: np.ndarray, labels: np.ndarray, n_classes: int = 10) -> np.ndarray:
+    """Label each neuron by the class with the highest mean response."""
+    rates = np.zeros((n_classes, counts.shape[1]))
+    for c in range(n_classes):
+        m = labels == c
+        if m.any():
+            rates[c] = counts[m].mean(axis=0)
+    return np.argmax(rates, axis=0)
+
+
+def predict(counts: np.ndarray, neuron_labels: np.ndarray, n_classes: int = 10) -> np.ndarray:
+    """Class with the highest mean spike count over the neurons labelled with it."""
+    scores = np.full((counts.shape[0], n_classes), -1.0)
+    for c in range(n_classes):
+        m = neuron_labels == c
+        if m.any():
+            scores[:, c] = counts[:, m].mean(axis=1)
+    return np.argmax(scores, axis=1)
+
+
+def with_size(params: DCParams, n_exc: int) -> DCParams:
+    return replace(params, n_exc=n_exc)
