@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import os
 import sys
 from importlib import import_module
 from pathlib import Path
@@ -26,6 +27,20 @@ def _parse_sets(items: list[str] | None) -> dict[str, str]:
 
 def deck_filename(name: str, preset: str) -> str:
     return f"{name}__{preset}.cir"
+
+
+def committed_text(text: str) -> str:
+    """Deck text as committed under netlists/: the absolute path of the models directory is
+    replaced by its path relative to netlists/ (ngspice resolves it from the deck's folder), so
+    the committed decks do not depend on where the checkout lives."""
+    from ..circuits.process import models_dir
+
+    try:
+        models = str(models_dir())
+    except Exception:  # no models directory: nothing to relativise
+        return text
+    rel = os.path.relpath(models, NETLIST_DIR)
+    return text.replace(models, rel)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -71,7 +86,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         bad = []
         for name, e in sorted(cat.items()):
             for preset in e.presets:
-                text = e.generate(preset).text()
+                text = committed_text(e.generate(preset).text())
                 path = NETLIST_DIR / deck_filename(name, preset)
                 if args.check:
                     old = path.read_text() if path.exists() else ""
