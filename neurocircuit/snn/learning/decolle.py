@@ -64,14 +64,14 @@ class DecolleNet:
 
 
 def init_net(sizes: list[int], n_classes: int, rng: np.random.Generator,
-             gain: float = 1.0) -> DecolleNet:
+             gain: float = 1.0, readout_gain: float = 1.0) -> DecolleNet:
     """``sizes = [n_in, n_1, ..., n_L]``; readouts are fixed uniform random matrices."""
     ws, bs, gs = [], [], []
     for n_prev, n in zip(sizes[:-1], sizes[1:]):
         lim = gain * np.sqrt(3.0 / n_prev) * 4.0
         ws.append(rng.uniform(-lim, lim, (n, n_prev)))
         bs.append(np.zeros(n))
-        gl = 1.0 / np.sqrt(n)
+        gl = readout_gain / np.sqrt(n)
         gs.append(rng.uniform(-gl, gl, (n_classes, n)))
     return DecolleNet(ws, bs, gs)
 
