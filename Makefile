@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT ?= demo-out
-APT_PACKAGES := ngspice libngspice0-dev
+APT_PACKAGES := ngspice libngspice0-dev chromium
 
 .PHONY: all setup system-deps demo test lint clean
 
@@ -17,13 +17,14 @@ system-deps:
 	@missing=""; \
 	command -v ngspice >/dev/null 2>&1 || missing="$$missing ngspice"; \
 	( ldconfig -p 2>/dev/null | grep -q 'libngspice\.so' ) || missing="$$missing libngspice0-dev"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo ">> installing system packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; \
 	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; \
-	  else echo "error: ngspice is missing and this user is neither root nor has passwordless sudo."; \
-	       echo "       install it, then rerun:  sudo apt-get install -y $(APT_PACKAGES)"; exit 1; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	  else echo "error: system packages missing ($$missing) and this user is neither root nor has passwordless sudo."; \
+	       echo "       install them, then rerun:  sudo apt-get install -y$$missing"; exit 1; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 $(STAMP): pyproject.toml

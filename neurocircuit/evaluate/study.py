@@ -1,0 +1,214 @@
+"""Hardware studies: a trained network on sampled chips — accuracy and energy under variation.
+
+``run_study(config, out_dir)`` trains a ReLU ANN on the configured dataset, converts it to an
+SNN (threshold balancing, soft reset), then evaluates ``n_chips`` chips at once on the engine's
+instance axis (crossbar-mapped weights + per-neuron mismatch, :mod:`neurocircuit.hardware.chip`)
+and sweeps the mismatch scale, the ADC resolution and the number of conductance levels.
+Results go to ``out_dir/report.json`` + PNG plots + ``report.html``; each finished sweep point is
+appended to ``out_dir/points.jsonl`` and skipped when the study is run again (resume).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..hardware.chip import NeuronVariation, chip_accuracy, make_chips
+from ..hardware.energy import CircuitEnergy, inference_energy, op_count_energy
+from ..hardware.mapping import CrossbarSpec
+from ..units import param, validate
+
+__all__ = ["StudyConfig", "run_study", "train_converted"]
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    dataset: str = param("digits", doc="dataset name (neurocircuit.snn.datasets)")
+    data_dir: str | None = None
+    hidden: int = param(128, unit="", doc="hidden units of the 2-layer network", gt=0)
+    epochs: int = param(30, unit="", doc="ANN training epochs", gt=0)
+    T: int = param(32, unit="steps", doc="SNN time steps", gt=0)
+    n_chips: int = param(32, unit="", doc="chips sampled", gt=0)
+    test_limit: int = param(0, unit="", doc="test samples used (0: all)", ge=0)
+    seed: int = 0
+    gain_sigma: float = param(0.1, unit="", doc="neuron rate-gain σ (relative)", ge=0)
+    crossbar: CrossbarSpec = field(default_factory=lambda: CrossbarSpec(
+        levels=64, g_c2c=0.01, adc_bits=6, tile_rows=64, tile_cols=64))
+    sigma_scales: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0)
+    adc_bits: tuple[int, ...] = (3, 4, 6, 8)
+    levels: tuple[int, ...] = (4, 8, 16, 64)
+    sweep_chips: int = param(8, unit="", doc="chips per sweep point", gt=0)
+    energy: CircuitEnergy = field(default_factory=lambda: CircuitEnergy(
+        e_spike=1e-12, e_event=0.0, p_static=0.0))
+    t_step: float = param(1e-3, unit="s", doc="duration of one SNN time step", gt=0)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
+def train_converted(cfg: StudyConfig, say: Callable[[str], None] = print):
+    """Train the ReLU ANN and convert it; returns ``(snn, ann_acc, data)``."""
+    from ..snn import ann as annm
+    from ..snn import convert, datasets, optim
+    from ..snn.layers import Dense
+
+    xtr, ytr = datasets.load(cfg.dataset, data_dir=cfg.data_dir, split="train", flatten=True)
+    xte, yte = datasets.load(cfg.dataset, data_dir=cfg.data_dir, split="test", flatten=True)
+    if cfg.test_limit:
+        xte, yte = xte[: cfg.test_limit], yte[: cfg.test_limit]
+    rng = np.random.default_rng(cfg.seed)
+    n_in = xtr.shape[1]
+    net = annm.ANN([Dense(n_in, cfg.hidden, rng=cfg.seed), annm.ReLU(),
+                    Dense(cfg.hidden, 10, rng=cfg.seed + 1)], (n_in,))
+    say(f"training ANN {n_in}-{cfg.hidden}-10 on {cfg.dataset} ({len(xtr)} samples)")
+    annm.fit_ann(net, optim.Adam(optim.params_of(net), lr=3e-3), xtr, ytr, epochs=cfg.epochs,
+                 batch_size=64, rng=rng)
+    snn = convert.convert(net, xtr[:500])
+    return snn, float(net.accuracy(xte, yte)), (xtr, ytr, xte, yte)
+
+
+def _done_points(path: Path) -> dict[str, dict]:
+    if not path.exists():
+        return {}
+    out = {}
+    for line in path.read_text().splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:  # a line cut by an interruption: recompute it
+            continue
+        out[row["key"]] = row
+    return out
+
+
+def run_study(cfg: StudyConfig, out_dir: str | Path, say: Callable[[str], None] = print,
+              plots: bool = True) -> dict:
+    """Run the study; returns the report's numbers (also written to ``out_dir``)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    t_all = time.perf_counter()
+    snn, ann_acc, (xtr, ytr, xte, yte) = train_converted(cfg, say)
+    T = cfg.T
+    nominal = snn.forward(xte, T=T, count=True)
+    snn_acc = float((np.asarray(nominal.output).sum(axis=0).argmax(-1) == yte).mean())
+    counts = nominal.counts
+    say(f"ANN {ann_acc:.4f}, converted SNN {snn_acc:.4f} at T={T}")
+    store = out / "points.jsonl"
+    done = _done_points(store)
+
+    def point(key: str, spec: CrossbarSpec | None, sampler, n: int, seed: int) -> dict:
+        if key in done:
+            return done[key]
+        t0 = time.perf_counter()
+        chips = make_chips(snn, n, np.random.default_rng(seed), spec=spec,
+                           neuron_sampler=sampler, calib_x=xtr[:200], calib_T=T)
+        acc = chip_accuracy(chips, xte, yte, T=T)
+        row = {"key": key, "acc": acc.tolist(), "wall_s": time.perf_counter() - t0}
+        with open(store, "a") as fh:
+            fh.write(json.dumps(row) + "\n")
+        done[key] = row
+        return row
+
+    base = cfg.crossbar
+    sampler = NeuronVariation(gain_sigma=cfg.gain_sigma)
+    say(f"evaluating {cfg.n_chips} chips on {len(xte)} test samples")
+    main_row = point("main", base, sampler, cfg.n_chips, cfg.seed + 100)
+    acc = np.array(main_row["acc"])
+    sig_rows = []
+    for k, s in enumerate(cfg.sigma_scales):
+        spec = replace(base, g_c2c=base.g_c2c * s, g_d2d=base.g_d2d * s)
+        samp = NeuronVariation(gain_sigma=cfg.gain_sigma * s)
+        sig_rows.append((s, point(f"sigma={s}", spec, samp, cfg.sweep_chips, 200 + k)["acc"]))
+        say(f"  σ ×{s}: mean accuracy {np.mean(sig_rows[-1][1]):.4f}")
+    adc_rows = [(b, point(f"adc={b}", replace(base, adc_bits=b), sampler, cfg.sweep_chips,
+                          300 + b)["acc"]) for b in cfg.adc_bits]
+    lev_rows = [(lv, point(f"levels={lv}", replace(base, levels=lv), sampler, cfg.sweep_chips,
+                           400 + lv)["acc"]) for lv in cfg.levels]
+    n_neurons = cfg.hidden
+    e = inference_energy(cfg.energy, counts["spikes"], counts["ac"], n_neurons, T * cfg.t_step)
+    ops = op_count_energy(counts["ac"], counts["mac_ann"])
+    numbers = {
+        "dataset": cfg.dataset,
+        "ann_accuracy": ann_acc,
+        "snn_accuracy": snn_acc,
+        "T_steps": T,
+        "n_chips": cfg.n_chips,
+        "chip_accuracy_mean": float(acc.mean()),
+        "chip_accuracy_std": float(acc.std()),
+        "chip_accuracy_min": float(acc.min()),
+        "spikes_per_inference": counts["spikes"],
+        "synaptic_events_per_inference": counts["ac"],
+        "ann_macs_per_inference": counts["mac_ann"],
+        "energy_circuit_total_j": e["total_j"],
+        "energy_snn_ac_estimate_j": ops["snn_ac_j"],
+        "energy_ann_mac_estimate_j": ops["ann_mac_j"],
+        "wall_time_s": time.perf_counter() - t_all,
+    }
+    data = {
+        "chip_accuracy": acc.tolist(),
+        "sigma_sweep": [{"scale": s, "acc": a} for s, a in sig_rows],
+        "adc_sweep": [{"bits": b, "acc": a} for b, a in adc_rows],
+        "levels_sweep": [{"levels": lv, "acc": a} for lv, a in lev_rows],
+        "energy_breakdown_j": e,
+        "config": json.loads(json.dumps(asdict(cfg), default=str)),
+    }
+    figures = _plots(out, acc, snn_acc, sig_rows, adc_rows, lev_rows, e, ops) if plots else []
+    from .report import write_report
+
+    write_report(out, f"Hardware study: {cfg.dataset}, {cfg.n_chips} chips", numbers, figures,
+                 data=data)
+    return numbers
+
+
+def _plots(out, acc, snn_acc, sig_rows, adc_rows, lev_rows, e, ops):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figs = []
+    fig, ax = plt.subplots(figsize=(5, 3.4))
+    ax.hist(acc * 100, bins=min(20, max(5, len(acc) // 2)), color="#4477aa")
+    ax.axvline(snn_acc * 100, color="k", ls="--", label="nominal SNN")
+    ax.set_xlabel("accuracy (%)")
+    ax.set_ylabel("chips")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "accuracy_histogram.png", dpi=100)
+    plt.close(fig)
+    figs.append(("accuracy_histogram.png", "Accuracy over sampled chips"))
+    for name, rows, xlabel, log in (("accuracy_vs_sigma.png", sig_rows, "mismatch scale ×σ", False),
+                                    ("accuracy_vs_adc.png", adc_rows, "ADC bits", False),
+                                    ("accuracy_vs_levels.png", lev_rows, "conductance levels",
+                                     True)):
+        fig, ax = plt.subplots(figsize=(5, 3.4))
+        xs = [r[0] for r in rows]
+        m = [100 * np.mean(r[1]) for r in rows]
+        s = [100 * np.std(r[1]) for r in rows]
+        ax.errorbar(xs, m, yerr=s, marker="o", capsize=3)
+        if log:
+            ax.set_xscale("log", base=2)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("accuracy (%)")
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(out / name, dpi=100)
+        plt.close(fig)
+        figs.append((name, f"Accuracy (mean ± std over chips) vs {xlabel}"))
+    fig, ax = plt.subplots(figsize=(5, 3.4))
+    labels = ["spikes", "syn. events", "xbar read", "static", "SNN AC est.", "ANN MAC est."]
+    vals = [e["spikes_j"], e["synaptic_events_j"], e["crossbar_read_j"], e["static_j"],
+            ops["snn_ac_j"], ops["ann_mac_j"]]
+    ax.bar(labels, vals, color=["#4477aa"] * 4 + ["#aa7744"] * 2)
+    ax.set_yscale("symlog", linthresh=1e-15)
+    ax.set_ylabel("energy per inference (J)")
+    ax.tick_params(axis="x", rotation=30)
+    fig.tight_layout()
+    fig.savefig(out / "energy_breakdown.png", dpi=100)
+    plt.close(fig)
+    figs.append(("energy_breakdown.png", "Energy per inference: circuit model vs AC/MAC estimate"))
+    return figs
