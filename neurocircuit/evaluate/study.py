@@ -4,8 +4,10 @@
 SNN (threshold balancing, soft reset), then evaluates ``n_chips`` chips at once on the engine's
 instance axis (crossbar-mapped weights + per-neuron mismatch, :mod:`neurocircuit.hardware.chip`)
 and sweeps the mismatch scale, the ADC resolution and the number of conductance levels.
-Results go to ``out_dir/report.json`` + PNG plots + ``report.html``; each finished sweep point is
-appended to ``out_dir/points.jsonl`` and skipped when the study is run again (resume).
+Results go to ``out_dir/report.json`` + PNG plots + ``report.html``. The chip configurations run
+through :func:`neurocircuit.spice.sweep.sweep` (local pool or Dask; chips vectorise inside a
+worker); each finished configuration is stored in ``out_dir/sweep-store`` and not recomputed
+when an interrupted study is run again.
 """
 
 from __future__ import annotations
@@ -72,21 +74,28 @@ def train_converted(cfg: StudyConfig, say: Callable[[str], None] = print):
     return snn, float(net.accuracy(xte, yte)), (xtr, ytr, xte, yte)
 
 
-def _done_points(path: Path) -> dict[str, dict]:
-    if not path.exists():
-        return {}
-    out = {}
-    for line in path.read_text().splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:  # a line cut by an interruption: recompute it
-            continue
-        out[row["key"]] = row
-    return out
+@dataclass(frozen=True)
+class _ChipJob:
+    """A picklable sweep function: evaluate ``n`` chips of one configuration."""
+
+    snn: object
+    x_calib: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    T: int
+
+    def __call__(self, point) -> dict:
+        key, spec, sampler, n, seed = point
+        t0 = time.perf_counter()
+        chips = make_chips(self.snn, n, np.random.default_rng(seed), spec=spec,
+                           neuron_sampler=sampler, calib_x=self.x_calib, calib_T=self.T)
+        acc = chip_accuracy(chips, self.x_test, self.y_test, T=self.T)
+        return {"key": key, "acc": acc.tolist(), "wall_s": time.perf_counter() - t0}
 
 
 def run_study(cfg: StudyConfig, out_dir: str | Path, say: Callable[[str], None] = print,
-              plots: bool = True) -> dict:
+              plots: bool = True, workers: int | None = 1, scheduler=None,
+              progress: bool = False) -> dict:
     """Run the study; returns the report's numbers (also written to ``out_dir``)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -97,37 +106,33 @@ def run_study(cfg: StudyConfig, out_dir: str | Path, say: Callable[[str], None] 
     snn_acc = float((np.asarray(nominal.output).sum(axis=0).argmax(-1) == yte).mean())
     counts = nominal.counts
     say(f"ANN {ann_acc:.4f}, converted SNN {snn_acc:.4f} at T={T}")
-    store = out / "points.jsonl"
-    done = _done_points(store)
-
-    def point(key: str, spec: CrossbarSpec | None, sampler, n: int, seed: int) -> dict:
-        if key in done:
-            return done[key]
-        t0 = time.perf_counter()
-        chips = make_chips(snn, n, np.random.default_rng(seed), spec=spec,
-                           neuron_sampler=sampler, calib_x=xtr[:200], calib_T=T)
-        acc = chip_accuracy(chips, xte, yte, T=T)
-        row = {"key": key, "acc": acc.tolist(), "wall_s": time.perf_counter() - t0}
-        with open(store, "a") as fh:
-            fh.write(json.dumps(row) + "\n")
-        done[key] = row
-        return row
-
     base = cfg.crossbar
     sampler = NeuronVariation(gain_sigma=cfg.gain_sigma)
-    say(f"evaluating {cfg.n_chips} chips on {len(xte)} test samples")
-    main_row = point("main", base, sampler, cfg.n_chips, cfg.seed + 100)
-    acc = np.array(main_row["acc"])
-    sig_rows = []
-    for k, s in enumerate(cfg.sigma_scales):
-        spec = replace(base, g_c2c=base.g_c2c * s, g_d2d=base.g_d2d * s)
-        samp = NeuronVariation(gain_sigma=cfg.gain_sigma * s)
-        sig_rows.append((s, point(f"sigma={s}", spec, samp, cfg.sweep_chips, 200 + k)["acc"]))
-        say(f"  σ ×{s}: mean accuracy {np.mean(sig_rows[-1][1]):.4f}")
-    adc_rows = [(b, point(f"adc={b}", replace(base, adc_bits=b), sampler, cfg.sweep_chips,
-                          300 + b)["acc"]) for b in cfg.adc_bits]
-    lev_rows = [(lv, point(f"levels={lv}", replace(base, levels=lv), sampler, cfg.sweep_chips,
-                           400 + lv)["acc"]) for lv in cfg.levels]
+    points = [("main", base, sampler, cfg.n_chips, cfg.seed + 100)]
+    for k, sc in enumerate(cfg.sigma_scales):
+        spec = replace(base, g_c2c=base.g_c2c * sc, g_d2d=base.g_d2d * sc)
+        points.append((f"sigma={sc}", spec, NeuronVariation(gain_sigma=cfg.gain_sigma * sc),
+                       cfg.sweep_chips, 200 + k))
+    points += [(f"adc={b}", replace(base, adc_bits=b), sampler, cfg.sweep_chips, 300 + b)
+               for b in cfg.adc_bits]
+    points += [(f"levels={lv}", replace(base, levels=lv), sampler, cfg.sweep_chips, 400 + lv)
+               for lv in cfg.levels]
+    say(f"evaluating {len(points)} chip configurations ({cfg.n_chips} chips for the main one) "
+        f"on {len(xte)} test samples")
+    from ..spice.sweep import sweep
+
+    job = _ChipJob(snn, xtr[:200], xte, yte, T)
+    res = sweep(job, points, workers=workers, scheduler=scheduler, store=out / "sweep-store",
+                progress=progress, desc="chips")
+    if res.failures:
+        raise RuntimeError("chip evaluation failed:\n" + res.summary())
+    rows = {r["key"]: r["acc"] for r in res.results}
+    acc = np.array(rows["main"])
+    sig_rows = [(sc, rows[f"sigma={sc}"]) for sc in cfg.sigma_scales]
+    adc_rows = [(b, rows[f"adc={b}"]) for b in cfg.adc_bits]
+    lev_rows = [(lv, rows[f"levels={lv}"]) for lv in cfg.levels]
+    for sc, a in sig_rows:
+        say(f"  mismatch ×{sc}: mean accuracy {np.mean(a):.4f}")
     n_neurons = cfg.hidden
     e = inference_energy(cfg.energy, counts["spikes"], counts["ac"], n_neurons, T * cfg.t_step)
     ops = op_count_energy(counts["ac"], counts["mac_ann"])
