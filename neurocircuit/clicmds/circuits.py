@@ -130,7 +130,16 @@ def _cmd_characterize(args: argparse.Namespace) -> int:
 
     entry = get(args.name)
     params = entry.params(args.preset, _parse_sets(args.set))
-    mod = import_module(f"neurocircuit.evaluate.characterize_{entry.family}s")
+    modname = f"neurocircuit.evaluate.characterize_{entry.family}s"
+    try:
+        mod = import_module(modname)
+    except ModuleNotFoundError as exc:
+        if exc.name != modname:
+            raise
+        raise ParameterError(
+            f"{entry.name} is a {entry.family} building block; it has no characterisation of "
+            "its own (characterise a circuit that uses it)."
+        ) from None
     fn = mod.CHARACTERIZERS.get(entry.name)
     if fn is None:
         raise ParameterError(f"No characterisation is defined for {entry.name}.")
