@@ -42,6 +42,7 @@ lint: setup
 	$(VENV)/bin/ruff check neurocircuit tests bench
 
 test: setup lint
+	$(PY) -m neurocircuit generate --all --check
 	$(PY) -m pytest -q
 
 clean:
