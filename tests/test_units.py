@@ -29,7 +29,7 @@ from neurocircuit.units import describe, field_unit, format_si, param, parse_si,
     ],
 )
 def test_parse_si(text, value):
-    assert parse_si(text) == pytest.approx(value, rel=1e-12)
+    assert parse_si(text) == pytest.approx(value, rel=1e-12, abs=0)
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_format_si_rounding_carries_to_next_prefix():
 @given(st.floats(min_value=1e-17, max_value=1e13, allow_nan=False))
 def test_format_parse_round_trip(x):
     for sign in (1, -1):
-        assert parse_si(format_si(sign * x)) == pytest.approx(sign * x, rel=1e-5)
+        assert parse_si(format_si(sign * x)) == pytest.approx(sign * x, rel=1e-5, abs=0)
 
 
 def test_parse_rejects_garbage():

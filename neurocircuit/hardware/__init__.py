@@ -1,1 +1,1 @@
-"""neurocircuit.hardware."""
+"""Hardware models for the engine: memristor and PCM devices, crossbar nodal solver."""
