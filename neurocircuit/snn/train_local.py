@@ -157,10 +157,16 @@ def _lsm(cfg, rng):
 
 
 def _slstm(cfg, rng, progress):
-    try:
-        from . import slstm
-    except ModuleNotFoundError as exc:  # pragma: no cover - optional module
-        raise ParameterError("The spiking LSTM module is not available.") from exc
+    from . import slstm
+
     xtr, ytr, xte, yte = _rows(cfg)
     m = cfg["method"]
-    return slstm.train_from_config(xtr, ytr, xte, yte, m, rng, progress)
+    p = slstm.SLSTMParams(n_in=xtr.shape[2], n_hidden=_hidden(cfg, [128])[0], n_out=10)
+    w = slstm.init_weights(p, rng, dtype=np.float32)
+    slstm.train(w, xtr.astype(np.float32), ytr, p, epochs=int(m.get("epochs", 5)),
+                batch=int(m.get("batch_size", 64)), lr=float(m.get("lr", 2e-3)), rng=rng,
+                progress=progress, threads=1)
+    ev = slstm.evaluate(w, xte.astype(np.float32), yte, p)
+    arrays = dict(w.items())
+    return {"test_accuracy": ev["accuracy"], "spikes_per_inference": ev["spikes_per_inference"]}, \
+        arrays
