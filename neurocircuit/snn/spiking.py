@@ -1,0 +1,280 @@
+r"""Spiking (stateful) network nodes over whole sequences, with BPTT backward passes.
+
+All nodes take a time-major sequence ``I`` of shape ``(T, *lead, n...)`` and return one of the same
+shape. Equations (``g`` the surrogate derivative of :mod:`.surrogate`, ``x = u − θ``):
+
+LIF node (soft reset): ``u[t] = β v[t−1] + I[t]``, ``s[t] = H(u[t] − θ)``, ``v[t] = u[t] − θ s[t]``;
+hard reset ``v[t] = u[t](1 − s[t]) + v_r s[t]``. The gradient flows through the reset:
+
+``∂L/∂u[t] = g[t]·∂L/∂s[t] + c[t]·∂L/∂v[t]``, ``∂L/∂v[t] = β·∂L/∂u[t+1]``,
+``c = 1 − θ g`` (soft) or ``(1 − s) + (v_r − u) g`` (hard); ``∂L/∂I[t] = ∂L/∂u[t]``,
+``∂L/∂β = Σ_t ∂L/∂u[t]·v[t−1]``,
+``∂L/∂θ = Σ_t −g ∂L/∂s + ∂L/∂v·(−s + θ g)`` (soft) or ``… + ∂L/∂v·(u − v_r) g`` (hard).
+
+Readout (non-spiking leaky integrator): ``u[t] = β u[t−1] + I[t]`` (output ``u``).
+
+RecurrentLIF: LIF with ``I[t] = x[t] Wᵀ + b + s[t−1] Rᵀ``; ``∂L/∂s[t]`` gains ``∂L/∂u[t+1] R``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+from .layers import Dense, check_shape
+from .neurons import LIFParams, run
+from .surrogate import PRIMITIVES, get_surrogate
+
+__all__ = ["LIF", "Readout", "RecurrentLIF", "Neuron"]
+
+F32 = np.float32
+
+
+class LIF:
+    """LIF spiking node with optional trainable per-layer leak ``beta`` and threshold ``v_th``.
+
+    ``beta`` and ``v_th`` may be scalars or arrays broadcasting over one step's state
+    (e.g. ``(N, 1, n)`` per chip instance); trainable ones must be scalars.
+    """
+
+    kind = "lif"
+
+    def __init__(self, beta: Any = 0.9, v_th: Any = 1.0, *, reset: str = "soft",
+                 v_reset: float = 0.0, surrogate: str = "fast_sigmoid", slope: float = 1.0,
+                 train_beta: bool = False, train_th: bool = False,
+                 smooth: bool = False, dtype: Any = F32) -> None:
+        LIFParams(beta=beta, v_th=v_th, v_reset=v_reset, reset=reset)  # validation
+        self.reset, self.v_reset = reset, float(v_reset)
+        self.surrogate, self.slope = surrogate, float(slope)
+        self._g = get_surrogate(surrogate)
+        self.smooth = smooth  # verification only: S(u-θ) with S' = g instead of H(u-θ)
+        self._prim = PRIMITIVES[surrogate]
+        self.params: dict[str, Any] = {}
+        self.fixed: dict[str, Any] = {}
+        for name, val, tr in (("beta", beta, train_beta), ("v_th", v_th, train_th)):
+            if tr:
+                if np.ndim(val) != 0:
+                    raise ParameterError(f"A trainable '{name}' must be a scalar per layer.")
+                self.params[name] = np.asarray(val, dtype=dtype).reshape(())
+            else:
+                self.fixed[name] = val if np.ndim(val) == 0 else np.asarray(val, dtype=dtype)
+
+    def value(self, name: str) -> Any:
+        v = self.params.get(name, self.fixed.get(name))
+        return float(v) if np.ndim(v) == 0 else v
+
+    def neuron_params(self) -> LIFParams:
+        return LIFParams(beta=self.value("beta"), v_th=self.value("v_th"), reset=self.reset,
+                         v_reset=self.v_reset)
+
+    def clamp(self) -> None:
+        """Keep trainable values in range (0 ≤ β ≤ 1, θ ≥ 0.01) after an optimiser step."""
+        if "beta" in self.params:
+            np.clip(self.params["beta"], 0.0, 1.0, out=self.params["beta"])
+        if "v_th" in self.params:
+            np.maximum(self.params["v_th"], 0.01, out=self.params["v_th"])
+
+    def forward(self, x: Any, train: bool = False, record_v: bool = False) -> tuple[Any, Any]:
+        beta, th = self.value("beta"), self.value("v_th")
+        if not train:
+            s, vrec, _ = run(self.neuron_params(), x, record_v=record_v)
+            return s, vrec
+        T = x.shape[0]
+        U = np.empty(x.shape, dtype=x.dtype)
+        S = np.empty(x.shape, dtype=x.dtype)
+        v = np.zeros(x.shape[1:], dtype=x.dtype)
+        soft = self.reset == "soft"
+        for t in range(T):
+            u = U[t]
+            np.multiply(v, beta, out=u)
+            u += x[t]
+            st = S[t]
+            if self.smooth:
+                st[...] = self._prim(u - th, self.slope)
+            else:
+                np.greater_equal(u, th, out=st, casting="unsafe")
+            if soft:
+                np.multiply(st, th, out=v)
+                np.subtract(u, v, out=v)
+            else:
+                np.multiply(u, 1 - st, out=v)
+                if self.v_reset:
+                    v += self.v_reset * st
+        return S, (U, S)
+
+    def backward(self, gs: Any, cache: Any, need_gx: bool = True) -> tuple[Any, dict[str, Any]]:
+        U, S = cache
+        beta, th = self.value("beta"), self.value("v_th")
+        soft = self.reset == "soft"
+        T = U.shape[0]
+        gU = np.empty_like(U)
+        gnext = np.zeros(U.shape[1:], dtype=U.dtype)   # ∂L/∂u[t+1]
+        want_b, want_th = "beta" in self.params, "v_th" in self.params
+        gb = gth = 0.0
+        tmp = np.empty_like(gnext)
+        for t in range(T - 1, -1, -1):
+            u, s = U[t], S[t]
+            np.subtract(u, th, out=tmp)
+            g = self._g(tmp, self.slope)
+            gv = gnext * beta   # ∂L/∂v[t]
+            out = gU[t]
+            if soft:   # gu = g*(gs - θ gv) + gv
+                np.multiply(gv, -th, out=out)
+                out += gs[t]
+                out *= g
+                out += gv
+            else:      # gu = g*gs + gv*((1-s) + (v_r-u) g)
+                c = (1 - s) + (self.v_reset - u) * g
+                np.multiply(g, gs[t], out=out)
+                out += gv * c
+            if want_th:
+                if soft:
+                    gth += float(np.sum(-g * gs[t] + gv * (th * g - s)))
+                else:
+                    gth += float(np.sum(-g * gs[t] + gv * (u - self.v_reset) * g))
+            if want_b and t > 0:
+                vprev = U[t - 1] - th * S[t - 1] if soft else (
+                    U[t - 1] * (1 - S[t - 1]) + self.v_reset * S[t - 1])
+                gb += float(np.sum(out * vprev))
+            gnext = out
+        grads: dict[str, Any] = {}
+        if want_b:
+            grads["beta"] = np.asarray(gb, dtype=U.dtype)
+        if want_th:
+            grads["v_th"] = np.asarray(gth, dtype=U.dtype)
+        return gU, grads
+
+
+class Readout:
+    """Non-spiking leaky integrator ``u[t] = β u[t−1] + I[t]``; outputs the membrane."""
+
+    kind = "readout"
+
+    def __init__(self, beta: float = 1.0, *, train_beta: bool = False, dtype: Any = F32) -> None:
+        if not 0.0 <= beta <= 1.0:
+            raise ParameterError(f"Readout beta must be in [0, 1]. Got {beta!r} instead.")
+        self.params: dict[str, Any] = {}
+        self.fixed: dict[str, Any] = {}
+        if train_beta:
+            self.params["beta"] = np.asarray(beta, dtype=dtype).reshape(())
+        else:
+            self.fixed["beta"] = float(beta)
+
+    def clamp(self) -> None:
+        if "beta" in self.params:
+            np.clip(self.params["beta"], 0.0, 1.0, out=self.params["beta"])
+
+    def _beta(self) -> float:
+        return float(self.params.get("beta", self.fixed.get("beta")))
+
+    def forward(self, x: Any, train: bool = False, record_v: bool = False) -> tuple[Any, Any]:
+        beta = self._beta()
+        U = np.empty(x.shape, dtype=x.dtype)
+        u = np.zeros(x.shape[1:], dtype=x.dtype)
+        for t in range(x.shape[0]):
+            np.multiply(u, beta, out=u)
+            u += x[t]
+            U[t] = u
+        return U, (U if train else None)
+
+    def backward(self, gy: Any, cache: Any, need_gx: bool = True) -> tuple[Any, dict[str, Any]]:
+        U = cache
+        beta = self._beta()
+        gU = np.empty_like(gy)
+        gnext = np.zeros(gy.shape[1:], dtype=gy.dtype)
+        gb = 0.0
+        for t in range(gy.shape[0] - 1, -1, -1):
+            np.multiply(gnext, beta, out=gU[t])
+            gU[t] += gy[t]
+            gnext = gU[t]
+            if t > 0 and "beta" in self.params:
+                gb += float(np.sum(gnext * U[t - 1]))
+        grads = {"beta": np.asarray(gb, dtype=gy.dtype)} if "beta" in self.params else {}
+        return gU, grads
+
+
+class RecurrentLIF:
+    """Recurrent dense LIF layer: ``I[t] = x[t] Wᵀ + b + s[t−1] Rᵀ`` into a LIF neuron."""
+
+    kind = "recurrent"
+
+    def __init__(self, n_in: int, n_out: int, *, beta: float = 0.9, v_th: float = 1.0,
+                 reset: str = "soft", surrogate: str = "fast_sigmoid", slope: float = 1.0,
+                 rng: np.random.Generator | int | None = 0, rec_gain: float = 0.5,
+                 dtype: Any = F32, smooth: bool = False) -> None:
+        rng = np.random.default_rng(rng)
+        self.n_in, self.n_out = int(n_in), int(n_out)
+        self.ff = Dense(n_in, n_out, rng=rng, dtype=dtype)
+        lim = rec_gain / np.sqrt(n_out)
+        self.params = {"W": self.ff.params["W"], "b": self.ff.params["b"],
+                       "R": rng.uniform(-lim, lim, (n_out, n_out)).astype(dtype)}
+        self.lif = LIF(beta, v_th, reset=reset, surrogate=surrogate, slope=slope, smooth=smooth,
+                       dtype=dtype)
+
+    def out_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (self.n_out,)
+
+    def fanout(self, in_shape: tuple[int, ...]) -> np.ndarray:
+        return np.full(in_shape, self.n_out, dtype=np.float64)
+
+    def macs(self, in_shape: tuple[int, ...]) -> int:
+        return self.n_in * self.n_out + self.n_out * self.n_out
+
+    def forward(self, x: Any, train: bool = False, record_v: bool = False) -> tuple[Any, Any]:
+        check_shape("RecurrentLIF", x, (self.n_in,))
+        self.ff.params["W"], self.ff.params["b"] = self.params["W"], self.params["b"]
+        I, ffc = self.ff.forward(x, train)
+        beta, th = self.lif.value("beta"), self.lif.value("v_th")
+        R = self.params["R"]
+        U = np.empty(I.shape, dtype=I.dtype)
+        S = np.zeros(I.shape, dtype=I.dtype)
+        v = np.zeros(I.shape[1:], dtype=I.dtype)
+        soft = self.lif.reset == "soft"
+        for t in range(I.shape[0]):
+            u = beta * v + I[t]
+            if t > 0:
+                u += S[t - 1] @ R.T
+            U[t] = u
+            S[t] = self.lif._prim(u - th, self.lif.slope) if self.lif.smooth else u >= th
+            v = u - th * S[t] if soft else u * (1 - S[t])
+        return S, ((ffc, U, S) if train else None)
+
+    def backward(self, gs: Any, cache: Any, need_gx: bool = True) -> tuple[Any, dict[str, Any]]:
+        ffc, U, S = cache
+        R = self.params["R"]
+        beta, th = self.lif.value("beta"), self.lif.value("v_th")
+        soft = self.lif.reset == "soft"
+        gU = np.empty_like(U)
+        gnext = np.zeros(U.shape[1:], dtype=U.dtype)
+        for t in range(U.shape[0] - 1, -1, -1):
+            g = self.lif._g(U[t] - th, self.lif.slope)
+            gst = gs[t] + gnext @ R
+            gv = beta * gnext
+            c = 1 - th * g if soft else (1 - S[t]) - U[t] * g
+            gU[t] = g * gst + gv * c
+            gnext = gU[t]
+        gx, grads = self.ff.backward(gU, ffc, need_gx)
+        n = self.n_out
+        grads["R"] = gU[1:].reshape(-1, n).T @ S[:-1].reshape(-1, n)
+        return gx, grads
+
+
+class Neuron:
+    """Inference-only node for any neuron model of the protocol in :mod:`.neurons`."""
+
+    kind = "neuron"
+
+    def __init__(self, params: Any, dt: float = 1.0) -> None:
+        self.neuron, self.dt = params, float(dt)
+        self.params: dict[str, Any] = {}
+
+    def forward(self, x: Any, train: bool = False, record_v: bool = False) -> tuple[Any, Any]:
+        if train:
+            raise ParameterError(
+                f"{type(self.neuron).__name__} has no surrogate backward pass; train with LIF "
+                "nodes and swap the neuron model in for inference."
+            )
+        s, vrec, _ = run(self.neuron, x, self.dt, record_v=record_v)
+        return s, vrec
