@@ -59,7 +59,9 @@ _SECTIONS = {
                "train_th"},
     "encoder": {"name", "T"},
     "method": {"name", "epochs", "batch_size", "optimizer", "lr", "loss", "seed", "ann_epochs",
-               "ann_lr", "balancing", "percentile", "n_calib"},
+               "ann_lr", "balancing", "percentile", "n_calib",
+               # local / unsupervised / recurrent methods (neurocircuit.snn.train_local)
+               "n_exc", "repeat", "adaptation", "neurons", "w_in", "lam", "liquids", "stacked"},
 }
 _DEFAULTS: dict[str, dict[str, Any]] = {
     "data": {"name": "digits", "data_dir": None, "limit_train": 0, "limit_test": 0},
@@ -72,7 +74,8 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
                "loss": "count", "seed": 0, "ann_epochs": 20, "ann_lr": 1e-3,
                "balancing": "percentile", "percentile": 99.9, "n_calib": 1000},
 }
-_METHODS = ("bptt", "conversion", "hybrid")
+_METHODS = ("bptt", "conversion", "hybrid", "diehl-cook", "decolle", "eprop", "rsnn-bptt", "lsm",
+            "slstm")
 
 
 def load_config(path: str | Path | dict[str, Any]) -> dict[str, Any]:
@@ -330,6 +333,8 @@ def run(cfg: dict[str, Any] | str | Path, out: str | Path, data_dir: Any = None,
 
     cfg = load_config(cfg)
     m, enc = cfg["method"], cfg["encoder"]
+    if m["name"] not in ("bptt", "conversion", "hybrid"):
+        return _run_local(cfg, out, data_dir, progress)
     t0 = time.perf_counter()
     xtr, ytr = _data(cfg, "train", data_dir)
     xte, yte = _data(cfg, "test", data_dir)
@@ -381,4 +386,22 @@ def run(cfg: dict[str, Any] | str | Path, out: str | Path, data_dir: Any = None,
     meta["status"] = "done"
     meta["wall_time_s"] = time.perf_counter() - t0
     save_model(out, net, meta)
+    return meta
+
+
+def _run_local(cfg: dict[str, Any], out: str | Path, data_dir: Any, progress: bool):
+    """Local/unsupervised/recurrent methods: train, then save their arrays and metrics."""
+    from .train_local import run_local
+
+    if data_dir:
+        cfg["data"]["data_dir"] = data_dir
+    metrics, arrays = run_local(cfg, progress=progress)
+    base = Path(out)
+    if base.suffix in (".npz", ".json"):
+        base = base.with_suffix("")
+    base.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(base.with_suffix(".npz"), **{k: np.asarray(v) for k, v in arrays.items()})
+    meta = {"config": cfg, "status": "done", "wall_time_s": metrics["train_wall_s"],
+            "test": {"accuracy": metrics["test_accuracy"], **metrics}, "local": True}
+    base.with_suffix(".json").write_text(json.dumps(meta, indent=1, default=_jsonable))
     return meta
