@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..hardware.chip import NeuronVariation, chip_accuracy, make_chips
+from ..hardware.chip import CalibratedVariation, NeuronVariation, chip_accuracy, make_chips
 from ..hardware.energy import CircuitEnergy, inference_energy, op_count_energy
 from ..hardware.mapping import CrossbarSpec
 from ..units import param, validate
@@ -39,6 +39,7 @@ class StudyConfig:
     test_limit: int = param(0, unit="", doc="test samples used (0: all)", ge=0)
     seed: int = 0
     gain_sigma: float = param(0.1, unit="", doc="neuron rate-gain σ (relative)", ge=0)
+    calibrated: str | None = None  # calibrated neuron file: its mismatch and energy are used
     crossbar: CrossbarSpec = field(default_factory=lambda: CrossbarSpec(
         levels=64, g_c2c=0.01, adc_bits=6, tile_rows=64, tile_cols=64))
     sigma_scales: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0)
@@ -107,12 +108,23 @@ def run_study(cfg: StudyConfig, out_dir: str | Path, say: Callable[[str], None] 
     counts = nominal.counts
     say(f"ANN {ann_acc:.4f}, converted SNN {snn_acc:.4f} at T={T}")
     base = cfg.crossbar
-    sampler = NeuronVariation(gain_sigma=cfg.gain_sigma)
+    energy_model = cfg.energy
+    if cfg.calibrated:
+        def make_sampler(sc):
+            return CalibratedVariation(str(cfg.calibrated), scale=sc)
+
+        e = CalibratedVariation(str(cfg.calibrated)).energy()
+        energy_model = CircuitEnergy(e_spike=float(e.get("per_spike_j") or 0.0),
+                                     e_event=float(e.get("per_event_j") or cfg.energy.e_event),
+                                     p_static=float(e.get("static_power_w") or 0.0))
+    else:
+        def make_sampler(sc):
+            return NeuronVariation(gain_sigma=cfg.gain_sigma * sc)
+    sampler = make_sampler(1.0)
     points = [("main", base, sampler, cfg.n_chips, cfg.seed + 100)]
     for k, sc in enumerate(cfg.sigma_scales):
         spec = replace(base, g_c2c=base.g_c2c * sc, g_d2d=base.g_d2d * sc)
-        points.append((f"sigma={sc}", spec, NeuronVariation(gain_sigma=cfg.gain_sigma * sc),
-                       cfg.sweep_chips, 200 + k))
+        points.append((f"sigma={sc}", spec, make_sampler(sc), cfg.sweep_chips, 200 + k))
     points += [(f"adc={b}", replace(base, adc_bits=b), sampler, cfg.sweep_chips, 300 + b)
                for b in cfg.adc_bits]
     points += [(f"levels={lv}", replace(base, levels=lv), sampler, cfg.sweep_chips, 400 + lv)
@@ -134,7 +146,8 @@ def run_study(cfg: StudyConfig, out_dir: str | Path, say: Callable[[str], None] 
     for sc, a in sig_rows:
         say(f"  mismatch ×{sc}: mean accuracy {np.mean(a):.4f}")
     n_neurons = cfg.hidden
-    e = inference_energy(cfg.energy, counts["spikes"], counts["ac"], n_neurons, T * cfg.t_step)
+    e = inference_energy(energy_model, counts["spikes"], counts["ac"], n_neurons,
+                         T * cfg.t_step)
     ops = op_count_energy(counts["ac"], counts["mac_ann"])
     numbers = {
         "dataset": cfg.dataset,
@@ -148,6 +161,7 @@ def run_study(cfg: StudyConfig, out_dir: str | Path, say: Callable[[str], None] 
         "spikes_per_inference": counts["spikes"],
         "synaptic_events_per_inference": counts["ac"],
         "ann_macs_per_inference": counts["mac_ann"],
+        "neuron_mismatch_source": cfg.calibrated or f"gain σ {cfg.gain_sigma}",
         "energy_circuit_total_j": e["total_j"],
         "energy_snn_ac_estimate_j": ops["snn_ac_j"],
         "energy_ann_mac_estimate_j": ops["ann_mac_j"],

@@ -138,7 +138,9 @@ def make_chips(
             if n_out is None:
                 raise ParameterError("Per-neuron variation is supported for dense layers only.")
             draw = neuron_sampler((n_chips, 1, n_out), rng)
-            v_th = node.value("v_th") / draw["gain"]
+            # a silent neuron (gain 0, e.g. a sampled circuit below rheobase) gets a threshold
+            # it never reaches in practice instead of an infinite one
+            v_th = node.value("v_th") / np.maximum(draw["gain"], 1e-3)
             beta = node.value("beta") * draw.get("beta_scale", 1.0)
             beta = np.clip(beta, 0.0, 1.0)
             nodes.append(LIF(beta, v_th.astype(np.float32), reset=node.reset,
@@ -175,3 +177,50 @@ def chip_accuracy(chips: Sequential, x: np.ndarray, y: np.ndarray, T: int,
         c = (pred == y[s : s + batch_size][None, :]).sum(axis=1)
         correct = c if correct is None else correct + c
     return correct / len(x)
+
+
+@dataclass(frozen=True)
+class CalibratedVariation:
+    """Neuron mismatch drawn from a calibrated circuit's fitted parameter distribution.
+
+    Each draw samples compact-model parameters (correlations kept), evaluates the model's rate
+    at the reference current ``i_ref`` and returns the gain ``g = f_i(I_ref)/f_nominal(I_ref)``
+    for the engine neuron (:math:`\\theta_i = \\theta/g_i`). ``scale`` multiplies the
+    distribution's spread (for accuracy-vs-σ studies).
+    """
+
+    path: str
+    scale: float = 1.0
+
+    def _load(self):
+        from ..calibrate.calibrated import load, model_params
+        from ..calibrate.fit import fi_predictor
+
+        cal = load(self.path)
+        if cal.distribution is None:
+            raise ParameterError(f"{self.path} holds no mismatch distribution.")
+        base = model_params(cal)
+        i_ref = cal.energy.get("i_ref_a") or cal.validation.get("i_ref_a")
+        if not i_ref:
+            raise ParameterError(f"{self.path} gives no reference current (energy.i_ref_a).")
+        return cal, base, fi_predictor(type(base)), float(i_ref)
+
+    def __call__(self, shape: tuple[int, ...], rng: np.random.Generator) -> dict[str, np.ndarray]:
+        from dataclasses import replace as dc_replace
+
+        from ..calibrate.mismatch import sample
+
+        cal, base, rate, i_ref = self._load()
+        dist = cal.distribution
+        if self.scale != 1.0:
+            dist = dc_replace(dist, sigma=np.asarray(dist.sigma) * self.scale)
+        n = int(np.prod(shape))
+        s = sample(dist, n, rng)
+        inst = dc_replace(base, **{nm: s[:, j] for j, nm in enumerate(dist.names)})
+        f_nom = float(np.asarray(rate(base, np.array([i_ref]))).reshape(-1)[0])
+        f = np.asarray(rate(inst, np.full(n, i_ref)), dtype=np.float64).reshape(-1)
+        return {"gain": (f / f_nom).reshape(shape)}
+
+    def energy(self) -> dict:
+        """The file's energy figures (per spike, static power)."""
+        return dict(self._load()[0].energy)

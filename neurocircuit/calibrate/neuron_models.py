@@ -1,0 +1,441 @@
+r"""Compact neuron models fitted to circuits, with closed-form F–I curves and engine step functions.
+
+**Linear integrate-and-fire** (:class:`LinearIFParams`; axon-hillock, if-refractory,
+switched-capacitor LIF). A normalised membrane ``v`` (0 at reset, 1 at threshold) charged by the
+input ``I`` against a constant leak ``I_leak`` and an optional exponential leak ``τ``::
+
+    dv/dt = −v/τ + (I − I_leak)/Q_th,      v ≥ min(v_init, 0),      Q_th = C_mem·ΔV
+
+(``v_init ≤ 0`` is the state from rest: Mead's membrane starts below the hysteresis band.)
+
+At ``v ≥ 1`` a spike starts; when ``I_r`` is finite the membrane is then discharged at
+``I_r − I`` (Mead's reset phase, ``t_H = Q_th/(I_r − I)``), and a dead time ``t_ref`` follows.
+F–I curve (``I_e = I − I_leak``, ``v_∞ = τ I_e/Q_th``)::
+
+    T(I) = Q_th/I_e  (τ = ∞)   or   τ ln(v_∞/(v_∞ − 1))  (v_∞ > 1),
+    f(I) = 1 / (T(I) + Q_th/(I_r − I) + t_ref)
+
+**Current-mode quadratic I&F with adaptation** (:class:`CurrentModeParams`; DPI neuron,
+log-domain neuron, tau-cell neuron). ``x = I_mem/I_spk`` (threshold 1), drive
+``s = (I − I_0)/I_g``, adaptation ``a``::
+
+    τ dx/dt = −x + x²/x_p + s − a,        τ_ahp da/dt = −a,
+    x ≥ 1:  x ← x_r,  a ← a + b,  dead time t_ref
+
+``x_p = ∞`` is the DPI's modified LIF (``τ dI_mem/dt + I_mem = (I_th/I_τ) I_in``) and the
+tau-cell; finite ``x_p`` the log-domain neuron's ``I_mem²/I_p`` feedback (QIF, SNIC onset) and
+the DPI's positive feedback. Without adaptation
+``T = τ ∫_{x_r}^{1} dx / (x²/x_p − x + s) + t_ref`` in closed form (atan / log).
+
+**Izhikevich** (:class:`IzhikevichParams`; quadratic-if circuit), in model units
+(mV, ms scaled by ``t_scale`` seconds, current scaled by ``i_scale`` amperes)::
+
+    dv/dt = 0.04 v² + 5 v + 140 − u + I/i_scale,     du/dt = a (b v − u),
+    v ≥ v_peak:  v ← c,  u ← u + d
+
+**Digital IF** (:class:`DigitalIFModelParams`), bit-exact with the circuit's update rule::
+
+    u = wrap(V + Σ w_i s_i − λ);  spike if u ≥ θ;  V ← V_reset | u − θ;  R refractory ticks
+
+Every model follows the engine's neuron protocol (:mod:`neurocircuit.snn.neurons`): a frozen
+params dataclass whose fields broadcast over the state (per-instance arrays), ``init(params,
+shape, xp)`` and ``step(state, current, params, dt) -> (spikes, state)``; ``current`` is the
+input current in amperes (LSB drive per tick for the digital model) and ``dt`` in seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..units import param, validate
+
+__all__ = [
+    "LinearIFParams", "LinearIFState", "linear_if_init", "linear_if_step", "linear_if_rate",
+    "CurrentModeParams", "CurrentModeState", "current_mode_init", "current_mode_step",
+    "current_mode_rate", "current_mode_latency", "IzhikevichParams", "IzhikevichState",
+    "izhikevich_init", "izhikevich_step", "DigitalIFModelParams", "DigitalIFState",
+    "digital_if_init", "digital_if_step", "simulate_neuron", "simulated_rate", "MODELS",
+]
+
+INF = float("inf")
+
+
+def _arr(x: Any) -> np.ndarray:
+    return np.asarray(x, dtype=float)
+
+
+def _check_positive(obj: Any, names: tuple[str, ...], allow_inf: tuple[str, ...] = ()) -> None:
+    for n in names:
+        v = _arr(getattr(obj, n))
+        ok = (v > 0) & (np.isfinite(v) | (n in allow_inf))
+        if not np.all(ok):
+            raise ParameterError(
+                f"The '{n}' parameter of {type(obj).__name__} must be > 0"
+                f"{' (inf allowed)' if n in allow_inf else ' and finite'}. Got {v!r} instead."
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# Linear IF (voltage-mode, hard reset)
+
+
+@dataclass(frozen=True)
+class LinearIFParams:
+    """Linear / leaky IF with reset phase and dead time (see module equations)."""
+
+    q_th: Any = param(5e-14, unit="C", doc="charge from reset to threshold Q_th = C·ΔV")
+    i_leak: Any = param(0.0, unit="A", doc="constant (linear) leak current")
+    tau: Any = param(INF, unit="s", doc="exponential leak time constant (inf: none)")
+    t_ref: Any = param(0.0, unit="s", doc="dead time after the spike (pulse + refractory)")
+    i_reset: Any = param(INF, unit="A", doc="reset-phase discharge current I_r (inf: instant)")
+    v_init: Any = param(0.0, doc="initial membrane (normalised; < 0: first spike from rest later)")
+
+    def __post_init__(self) -> None:
+        validate(self)
+        _check_positive(self, ("q_th", "tau", "i_reset"), allow_inf=("tau", "i_reset"))
+        if np.any(_arr(self.t_ref) < 0) or np.any(_arr(self.i_leak) < 0):
+            raise ParameterError("The 't_ref' and 'i_leak' of LinearIFParams must be >= 0.")
+
+
+class LinearIFState(NamedTuple):
+    """Membrane ``v`` (0..1), remaining dead time ``ref`` (s), reset-phase flag ``rst``."""
+
+    v: Any
+    ref: Any
+    rst: Any
+
+
+def linear_if_init(params: LinearIFParams, shape: tuple[int, ...], xp: Any = np) -> LinearIFState:
+    """Resting state: ``v = v_init``, not refractory."""
+    return LinearIFState(xp.zeros(shape) + _arr(params.v_init), xp.zeros(shape),
+                         xp.zeros(shape, dtype=bool))
+
+
+def linear_if_rate(params: LinearIFParams, i_in: Any) -> np.ndarray:
+    """Closed-form firing rate (Hz) at constant input currents ``i_in`` (A)."""
+    p = params
+    i = _arr(i_in)
+    q, tau, ir = _arr(p.q_th), _arr(p.tau), _arr(p.i_reset)
+    ie = i - _arr(p.i_leak)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        vinf = tau * ie / q
+        t_int = np.where(np.isinf(tau), q / ie, tau * np.log(vinf / (vinf - 1.0)))
+        t_h = np.where(np.isinf(ir), 0.0, q / (ir - i))
+        period = t_int + t_h + _arr(p.t_ref)
+        ok = (ie > 0) & (np.isinf(tau) | (vinf > 1.0)) & (np.isinf(ir) | (i < ir))
+        return np.where(ok & (period > 0), 1.0 / np.where(ok, period, 1.0), 0.0)
+
+
+def linear_if_step(state: LinearIFState, current: Any, params: LinearIFParams,
+                   dt: float = 1e-5) -> tuple[Any, LinearIFState]:
+    """One step of length ``dt`` (s); exact integration of a constant current within it."""
+    p = params
+    i = _arr(current)
+    q, tau, ir = _arr(p.q_th), _arr(p.tau), _arr(p.i_reset)
+    ie = i - _arr(p.i_leak)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        fin = np.isfinite(tau)
+        decay = np.exp(-dt / np.where(fin, tau, 1.0))
+        vinf = np.where(fin, tau, 0.0) * ie / q
+        v_leaky = vinf + (state.v - vinf) * decay
+    v_int = np.maximum(np.where(fin, v_leaky, state.v + ie * dt / q),
+                       np.minimum(_arr(p.v_init), 0.0))
+    active = (state.ref <= 0) & ~state.rst
+    has_rst = np.isfinite(ir) & np.ones_like(state.v, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        v_dis = state.v - np.where(np.isfinite(ir), ir - i, 0.0) * dt / q
+    done = state.rst & (v_dis <= 0)
+    spike = active & (v_int >= 1.0)
+    v = np.where(active, v_int, np.where(state.rst & ~done, v_dis, 0.0))
+    v = np.where(spike, np.where(has_rst, 1.0, 0.0), v)
+    rst = np.where(spike, has_rst, state.rst & ~done)
+    t_ref = _arr(p.t_ref) * np.ones_like(state.v)
+    ref = np.where((spike & ~has_rst) | done, t_ref, np.where(active | state.rst, state.ref,
+                                                             state.ref - dt))
+    return spike.astype(np.float32), LinearIFState(v, ref, rst)
+
+
+# ---------------------------------------------------------------------------------------------
+# Current-mode quadratic I&F with adaptation (DPI / log-domain / tau-cell)
+
+
+@dataclass(frozen=True)
+class CurrentModeParams:
+    """Current-mode (DPI-type) I&F: LPF membrane, quadratic feedback, adaptation, dead time."""
+
+    tau: Any = param(5e-3, unit="s", doc="membrane time constant τ = C U_T/(κ I_τ)")
+    i_gain: Any = param(1e-10, unit="A", doc="input current that drives x∞ to threshold (I_g)")
+    i_offset: Any = param(0.0, unit="A", doc="input offset I_0 (DPI: I_τ)")
+    x_reset: Any = param(0.0, doc="reset level I_reset/I_spk (0..1)")
+    x_p: Any = param(INF, doc="quadratic-feedback scale (inf: none)")
+    t_ref: Any = param(1e-3, unit="s", doc="refractory (dead) time")
+    tau_ahp: Any = param(INF, unit="s", doc="adaptation time constant")
+    b_ahp: Any = param(0.0, doc="adaptation increment per spike (threshold units)")
+
+    def __post_init__(self) -> None:
+        validate(self)
+        _check_positive(self, ("tau", "i_gain", "x_p", "tau_ahp"), allow_inf=("x_p", "tau_ahp"))
+        xr = _arr(self.x_reset)
+        if np.any((xr < 0) | (xr >= 1)) or np.any(_arr(self.t_ref) < 0) or np.any(
+                _arr(self.b_ahp) < 0):
+            raise ParameterError(
+                "CurrentModeParams needs 0 <= x_reset < 1, t_ref >= 0 s and b_ahp >= 0. "
+                f"Got {self.x_reset!r}, {self.t_ref!r}, {self.b_ahp!r} instead.")
+
+
+class CurrentModeState(NamedTuple):
+    """Normalised current ``x``, adaptation ``a``, dead time left ``ref`` (s), crossing ``frac``."""
+
+    x: Any
+    a: Any
+    ref: Any
+    frac: Any  # fraction of the last step at which a spike crossed threshold (sub-step timing)
+
+
+def current_mode_init(params: CurrentModeParams, shape: tuple[int, ...],
+                      xp: Any = np) -> CurrentModeState:
+    """Resting state (``x = 0``)."""
+    z = xp.zeros(shape)
+    return CurrentModeState(z, z, z, z)
+
+
+def _quad_integral(xr: np.ndarray, s: np.ndarray, xp_: np.ndarray) -> np.ndarray:
+    """``∫_{xr}^{1} dx/(x²/x_p − x + s)``; inf where the integrand has a root in between."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        lin = np.log((s - xr) / (s - 1.0))
+        lin = np.where(s > 1.0, lin, np.inf)
+        a = np.where(np.isfinite(xp_), 1.0 / xp_, 0.0)
+        d = 1.0 - 4.0 * a * s
+        sq = np.sqrt(np.abs(d))
+        f1, f0 = 2 * a * 1.0 - 1.0, 2 * a * xr - 1.0
+        neg = (2.0 / sq) * (np.arctan(f1 / sq) - np.arctan(f0 / sq))
+        pos = (1.0 / sq) * (np.log(np.abs((f1 - sq) / (f1 + sq)))
+                            - np.log(np.abs((f0 - sq) / (f0 + sq))))
+        r1 = (1.0 - sq) / (2.0 * np.where(a > 0, a, 1.0))
+        pos = np.where((d >= 0) & (r1 <= 1.0), np.inf, pos)
+        quad = np.where(d < 0, neg, pos)
+        return np.where(a > 0, quad, lin)
+
+
+def _cm_rate(p: CurrentModeParams, s: np.ndarray) -> np.ndarray:
+    t = _arr(p.tau) * _quad_integral(_arr(p.x_reset), s, _arr(p.x_p)) + _arr(p.t_ref)
+    with np.errstate(divide="ignore"):
+        return np.where(np.isfinite(t) & (t > 0), 1.0 / t, 0.0)
+
+
+def current_mode_rate(params: CurrentModeParams, i_in: Any) -> np.ndarray:
+    """Rate (Hz) at constant ``i_in`` (A): closed form without adaptation; with adaptation the
+    adapted (mean-field) rate, the root of ``f = F(s − b τ_ahp f)`` (``τ_ahp ≫`` ISI)."""
+    p = params
+    s = (_arr(i_in) - _arr(p.i_offset)) / _arr(p.i_gain)
+    f0 = _cm_rate(p, s)
+    bt = _arr(p.b_ahp) * np.where(np.isfinite(_arr(p.tau_ahp)), _arr(p.tau_ahp), 0.0)
+    if not np.any(bt > 0):
+        return f0
+    lo, hi = np.zeros_like(f0 + bt), f0 + np.zeros_like(bt)
+    for _ in range(50):  # g(f) = f − F(s − B f) is increasing: bisection
+        mid = 0.5 * (lo + hi)
+        up = mid - _cm_rate(p, s - bt * mid) > 0
+        hi, lo = np.where(up, mid, hi), np.where(up, lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def current_mode_latency(params: CurrentModeParams, i_in: Any) -> np.ndarray:
+    """First-spike latency (s) from rest (``x = a = 0``) at a constant ``i_in`` (inf: none)."""
+    p = params
+    s = (_arr(i_in) - _arr(p.i_offset)) / _arr(p.i_gain)
+    return _arr(p.tau) * _quad_integral(np.zeros_like(s), s, _arr(p.x_p))
+
+
+def current_mode_step(state: CurrentModeState, current: Any, params: CurrentModeParams,
+                      dt: float = 1e-5) -> tuple[Any, CurrentModeState]:
+    """One step (exponential-Euler for the linear part, explicit for the feedback)."""
+    p = params
+    s = (_arr(current) - _arr(p.i_offset)) / _arr(p.i_gain)
+    tau = _arr(p.tau)
+    xp_ = _arr(p.x_p)
+    fb = np.where(np.isfinite(xp_), state.x * state.x / np.where(np.isfinite(xp_), xp_, 1.0), 0.0)
+    drive = s - state.a + fb
+    e = np.exp(-dt / tau)
+    x_new = np.maximum(drive + (state.x - drive) * e, 0.0)
+    active = state.ref <= 0
+    spike = active & (x_new >= 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(spike, np.clip((1.0 - state.x) / (x_new - state.x), 0.0, 1.0), 0.0)
+    x = np.where(active, np.where(spike, _arr(p.x_reset), x_new), _arr(p.x_reset))
+    ta = _arr(p.tau_ahp)
+    a = state.a * np.where(np.isfinite(ta), np.exp(-dt / np.where(np.isfinite(ta), ta, 1.0)),
+                           1.0)
+    a = a + np.where(spike, _arr(p.b_ahp), 0.0)
+    ref = np.where(spike, _arr(p.t_ref) - dt * (1.0 - frac), state.ref - dt)
+    return spike.astype(np.float32), CurrentModeState(x, a, ref, frac)
+
+
+# ---------------------------------------------------------------------------------------------
+# Izhikevich two-variable model (quadratic-if circuit)
+
+
+@dataclass(frozen=True)
+class IzhikevichParams:
+    """Izhikevich model in model units, mapped to SI by ``t_scale`` and ``i_scale``."""
+
+    a: Any = param(0.02, doc="recovery rate (1/model ms)")
+    b: Any = param(0.2, doc="recovery coupling")
+    c: Any = param(-65.0, doc="reset potential (model mV)")
+    d: Any = param(8.0, doc="recovery jump per spike")
+    v_peak: Any = param(30.0, doc="spike cut-off (model mV)")
+    t_scale: Any = param(1e-3, unit="s", doc="seconds per model millisecond")
+    i_scale: Any = param(1e-9, unit="A", doc="amperes per model current unit")
+
+    def __post_init__(self) -> None:
+        validate(self)
+        _check_positive(self, ("a", "t_scale", "i_scale"))
+
+
+class IzhikevichState(NamedTuple):
+    """Membrane ``v`` and recovery ``u`` (model units)."""
+
+    v: Any
+    u: Any
+
+
+def izhikevich_init(params: IzhikevichParams, shape: tuple[int, ...],
+                    xp: Any = np) -> IzhikevichState:
+    """Rest at ``v = c``, ``u = b·c``."""
+    v = xp.ones(shape) * _arr(params.c)
+    return IzhikevichState(v, v * _arr(params.b))
+
+
+def izhikevich_step(state: IzhikevichState, current: Any, params: IzhikevichParams,
+                    dt: float = 1e-5) -> tuple[Any, IzhikevichState]:
+    """One explicit-Euler step of ``dt`` seconds (``dt/t_scale`` model ms)."""
+    p = params
+    h = dt / _arr(p.t_scale)
+    i = _arr(current) / _arr(p.i_scale)
+    v = state.v + h * (0.04 * state.v ** 2 + 5.0 * state.v + 140.0 - state.u + i)
+    u = state.u + h * _arr(p.a) * (_arr(p.b) * state.v - state.u)
+    spike = v >= _arr(p.v_peak)
+    v = np.where(spike, _arr(p.c), np.minimum(v, _arr(p.v_peak)))
+    u = np.where(spike, u + _arr(p.d), u)
+    return spike.astype(np.float32), IzhikevichState(v, u)
+
+
+# ---------------------------------------------------------------------------------------------
+# Digital IF (exact)
+
+
+@dataclass(frozen=True)
+class DigitalIFModelParams:
+    """Digital IF update rule (integers in LSB; see module equations)."""
+
+    n_bits: int = param(8, unit="bit", doc="accumulator width", ge=2, le=32)
+    leak: int = param(1, unit="LSB", doc="leak λ per tick", ge=0)
+    theta: int = param(20, unit="LSB", doc="threshold θ", ge=1)
+    v_reset: int = param(0, unit="LSB", doc="reset value")
+    mode: str = param("reset", choices=("reset", "subtract"), doc="reset mode")
+    refractory: int = param(0, unit="tick", doc="refractory ticks", ge=0)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    @classmethod
+    def from_circuit(cls, p: Any) -> DigitalIFModelParams:
+        """The model of a :class:`~neurocircuit.circuits.neurons.digital_if.DigitalIFParams`."""
+        return cls(n_bits=p.n_bits, leak=p.leak, theta=p.theta, v_reset=p.v_reset, mode=p.mode,
+                   refractory=p.refractory)
+
+
+class DigitalIFState(NamedTuple):
+    """Accumulator ``v`` (signed ints) and remaining refractory ticks ``ref``."""
+
+    v: Any
+    ref: Any
+
+
+def _wrap(x: np.ndarray, n: int) -> np.ndarray:
+    m = 1 << n
+    return ((x + (m >> 1)) % m) - (m >> 1)
+
+
+def digital_if_init(params: DigitalIFModelParams, shape: tuple[int, ...],
+                    xp: Any = np) -> DigitalIFState:
+    """State after reset (``V = V_reset``)."""
+    v = np.full(shape, _wrap(np.int64(params.v_reset), params.n_bits), dtype=np.int64)
+    return DigitalIFState(v, np.zeros(shape, dtype=np.int64))
+
+
+def digital_if_step(state: DigitalIFState, current: Any, params: DigitalIFModelParams,
+                    dt: float = 1.0) -> tuple[Any, DigitalIFState]:
+    """One clock tick; ``current`` is the integer drive ``Σ w_i s_i`` of the tick."""
+    p = params
+    drive = np.asarray(current, dtype=np.int64)
+    u = _wrap(state.v + drive - p.leak, p.n_bits)
+    active = state.ref <= 0
+    spike = active & (u >= p.theta)
+    after = (np.full_like(u, _wrap(np.int64(p.v_reset), p.n_bits)) if p.mode == "reset"
+             else _wrap(u - p.theta, p.n_bits))
+    v = np.where(active, np.where(spike, after, u), state.v)
+    ref = np.where(spike, p.refractory, np.maximum(state.ref - 1, 0))
+    return spike.astype(np.float32), DigitalIFState(v, ref)
+
+
+# ---------------------------------------------------------------------------------------------
+
+MODELS = {
+    LinearIFParams: (linear_if_init, linear_if_step),
+    CurrentModeParams: (current_mode_init, current_mode_step),
+    IzhikevichParams: (izhikevich_init, izhikevich_step),
+    DigitalIFModelParams: (digital_if_init, digital_if_step),
+}
+"""Params class → ``(init, step)`` for every compact neuron model."""
+
+
+def simulate_neuron(params: Any, current: Any, dt: float, state: Any = None) -> np.ndarray:
+    """Spike times (s) of a model driven by ``current`` sampled at ``dt`` (shape ``(T, ...)``).
+
+    Returns ``(T, ...)`` 0/1 spikes as float32; index ``k`` covers ``[k·dt, (k+1)·dt)``.
+    """
+    init, step = MODELS[type(params)]
+    cur = np.asarray(current, float)
+    st = init(params, np.broadcast_shapes(cur.shape[1:], np.shape(_first_field(params))))\
+        if state is None else state
+    out = np.zeros(cur.shape[:1] + np.shape(st[0]), np.float32)
+    for k in range(cur.shape[0]):
+        out[k], st = step(st, cur[k], params, dt)
+    return out
+
+
+def _first_field(params: Any) -> Any:
+    shapes = [np.shape(getattr(params, f)) for f in params.__dataclass_fields__
+              if not isinstance(getattr(params, f), str)]
+    return np.zeros(np.broadcast_shapes(*shapes)) if shapes else np.zeros(())
+
+
+def simulated_rate(params: CurrentModeParams, i_in: Any, t_stop: float, dt: float,
+                   skip: int = 1) -> np.ndarray:
+    """Rates (Hz) measured like the circuit's F–I curve: a step of ``i_in`` from rest for
+    ``t_stop`` s, ``(n − 1)/(t_n − t_1)`` over the spikes after the first ``skip`` (sub-step
+    spike times); 0 with fewer than two spikes. Vectorised over ``i_in`` (and param arrays)."""
+    i = _arr(i_in)
+    st = current_mode_init(params, np.broadcast_shapes(i.shape, np.shape(_first_field(params))))
+    n = np.zeros(st.x.shape)
+    first = np.full(st.x.shape, np.nan)
+    first0 = first.copy()
+    last = np.full(st.x.shape, np.nan)
+    for k in range(int(round(t_stop / dt))):
+        s, st = current_mode_step(st, i, params, dt)
+        hit = s > 0
+        tk = (k + st.frac) * dt
+        n = n + hit
+        first = np.where(hit & (n == skip + 1), tk, first)
+        first0 = np.where(hit & (n == 1), tk, first0)
+        last = np.where(hit, tk, last)
+    use = n > skip + 1  # as the circuit measurement: skip only when enough spikes remain
+    m = np.where(use, n - skip, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = (m - 1) / (last - np.where(use, first, first0))
+    return np.where((m >= 2) & np.isfinite(r), r, 0.0)

@@ -1,0 +1,409 @@
+r"""Calibrate a neuron circuit: SPICE F–I → compact model → validation → mismatch → JSON.
+
+For circuit ``name`` at ``params`` (spec :data:`SPECS[name]`):
+
+1. nominal F–I curve (``n_points`` DC steps), a reference step (energy per spike) and a quiet
+   run (static power ``P_0``), in parallel (:func:`neurocircuit.spice.sweep.sweep`);
+2. least-squares fit of the compact model's free parameters to the F–I curve (several starts,
+   covariance), F–I relative RMS error ``ε_FI``;
+3. held-out validation: a fresh OU current into the circuit and the model, Γ (±2 ms);
+4. Monte Carlo (``mc`` instances, Pelgrom mismatch, :func:`~neurocircuit.spice.sweep.monte_carlo`):
+   rates at ``i_ref`` and at ``k`` currents per instance → one fit per instance of the spec's
+   ``mc_free`` parameters (the others at their nominal fit) → :class:`ParamDistribution`;
+5. distribution check: rates at ``i_ref`` of ``n_check`` models sampled from the distribution
+   against the Monte-Carlo rates (two-sample KS ``p``, ``σ_model/σ_MC``);
+6. the calibrated JSON (:mod:`.calibrated`) plus ``<stem>_fit.png`` (F–I overlay, OU rasters)
+   and ``<stem>_params.png`` (parameter histograms) next to it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import FitError, FitWarning, ParameterError
+from ..units import field_unit
+from .fit import Free, fit_fi
+
+__all__ = ["CalSpec", "SPECS", "calibrate", "mc_fit_instance"]
+
+
+@dataclass(frozen=True)
+class CalSpec:
+    """How to calibrate one circuit: model type, initial guess, free parameters, OU stimulus."""
+
+    model_type: str
+    base: Callable[[Any], Any]
+    free: Callable[[Any], dict[str, Free]]
+    mc_free: tuple[str, ...]
+    mc_index: tuple[int, ...]
+    ou: Callable[[Any], dict[str, float]]
+    extra: Callable[[Any], list[float]] = lambda p: []
+    spec: Mapping[str, Any] | None = None  # overrides of the characterisation spec
+
+
+def _ah_base(p):
+    from .neuron_models import LinearIFParams
+
+    return LinearIFParams(q_th=p.c_fb * p.vdd, i_reset=p.i_r, t_ref=1e-7)
+
+
+def _ah_free(p):
+    q = p.c_fb * p.vdd
+    return {"q_th": Free(q, q / 20, q * 20), "i_reset": Free(p.i_r, p.i_r / 20, p.i_r * 20),
+            "t_ref": Free(1e-7, 1e-10, 1e-2), "i_leak": Free(1e-13, 1e-16, 1e-11)}
+
+
+def _ifr_base(p):
+    from ..circuits.neurons.if_refractory import t_pw_estimate, t_ref_estimate
+    from .neuron_models import LinearIFParams
+
+    return LinearIFParams(q_th=p.c_mem * p.v_thr, i_leak=p.i_leak,
+                          t_ref=t_pw_estimate(p) + t_ref_estimate(p))
+
+
+def _ifr_free(p):
+    b = _ifr_base(p)
+    return {"q_th": Free(b.q_th, b.q_th / 20, b.q_th * 20),
+            "i_leak": Free(b.i_leak, b.i_leak / 100, b.i_leak * 100),
+            "t_ref": Free(b.t_ref, b.t_ref / 50, b.t_ref * 50), "tau": Free(1e-2, 1e-5, 10.0)}
+
+
+def _dpi_base(p):
+    from .neuron_models import CurrentModeParams
+
+    adapt = bool(getattr(p, "adaptation", False))
+    tau_ahp = p.c_ahp * 0.0259 / (0.7 * p.i_tau_ahp) if adapt else float("inf")
+    return CurrentModeParams(tau=6.6e-3, i_gain=20 * p.i_tau, i_offset=p.i_tau, x_reset=0.05,
+                             x_p=1.0, t_ref=1e-3, tau_ahp=tau_ahp, b_ahp=0.01 if adapt else 0.0)
+
+
+def _dpi_free(p):
+    return {"tau": Free(6.6e-3, 1e-4, 1.0), "i_gain": Free(20 * p.i_tau, 1e-13, 1e-7),
+            "i_offset": Free(p.i_tau, 1e-14, 1e-7), "x_p": Free(1.0, 0.01, 1e3),
+            "t_ref": Free(1e-3, 1e-6, 1e-1), "x_reset": Free(0.05, 1e-4, 0.9),
+            **({"b_ahp": Free(0.01, 1e-5, 10.0)} if getattr(p, "adaptation", False) else {})}
+
+
+def _ou_ah(p):
+    mean = 110.0 * p.c_fb * p.vdd  # ≈ 110 Hz: the ±2 ms window of Γ needs 2νΔ ≪ 1
+    return {"mean": mean, "sigma": 0.4 * mean, "tau": 5e-3, "t_stop": 1.0,
+            "dt_stim": 2e-4, "dt_model": 5e-6}
+
+
+def _ou_ifr(p):
+    return {"mean": 2.0 * p.i_leak, "sigma": 0.5 * p.i_leak, "tau": 5e-3, "t_stop": 1.0,
+            "dt_stim": 2e-4, "dt_model": 5e-6}
+
+
+def _ou_dpi(p):
+    return {"mean": 12 * p.i_tau, "sigma": 5 * p.i_tau, "tau": 5e-3, "t_stop": 1.0,
+            "dt_stim": 2e-4, "dt_model": 1e-5}
+
+
+def _tc_base(p):
+    from .neuron_models import CurrentModeParams
+
+    return CurrentModeParams(tau=p.tau, i_gain=p.i_thr, i_offset=0.0, x_reset=0.01,
+                             t_ref=p.c_ref * (p.vdd - 0.4) / p.i_ref)
+
+
+def _tc_free(p):
+    b = _tc_base(p)
+    return {"tau": Free(b.tau, b.tau / 20, b.tau * 20),
+            "i_gain": Free(b.i_gain, b.i_gain / 20, b.i_gain * 20),
+            "t_ref": Free(b.t_ref, b.t_ref / 50, b.t_ref * 50),
+            "x_reset": Free(0.01, 1e-4, 0.9)}
+
+
+def _ld_base(p):
+    from ..circuits.neurons.log_domain import rheobase_estimate
+    from .neuron_models import CurrentModeParams
+
+    return CurrentModeParams(tau=p.c_mem * 0.0259 / (0.7 * p.i_tau),
+                             i_gain=4.0 * rheobase_estimate(p), i_offset=0.0, x_reset=0.01,
+                             x_p=1.0, t_ref=p.c_ref * (p.vdd - 0.4) / p.i_ref)
+
+
+def _ld_free(p):
+    b = _ld_base(p)
+    return {"tau": Free(b.tau, b.tau / 20, b.tau * 20),
+            "i_gain": Free(b.i_gain, b.i_gain / 50, b.i_gain * 50),
+            "x_p": Free(1.0, 0.01, 100.0), "t_ref": Free(b.t_ref, b.t_ref / 50, b.t_ref * 50),
+            "x_reset": Free(0.01, 1e-4, 0.9)}
+
+
+def _ou_tc(p):
+    return {"mean": 1.3 * p.i_thr, "sigma": 0.3 * p.i_thr, "tau": 5e-3, "t_stop": 0.5,
+            "dt_stim": 2e-4, "dt_model": 1e-5}
+
+
+def _ou_ld(p):
+    from ..circuits.neurons.log_domain import rheobase_estimate
+
+    i = rheobase_estimate(p)
+    return {"mean": 1.3 * i, "sigma": 0.3 * i, "tau": 5e-3, "t_stop": 0.5,
+            "dt_stim": 2e-4, "dt_model": 1e-5}
+
+
+SPECS: Mapping[str, CalSpec] = {
+    "axon-hillock": CalSpec("linear-if", _ah_base, _ah_free, ("q_th", "i_reset"),
+                            (2, 8, 13), _ou_ah, lambda p: [0.01 * p.i_r, 0.03 * p.i_r]),
+    "if-refractory": CalSpec("linear-if", _ifr_base, _ifr_free, ("q_th", "i_leak", "t_ref"),
+                             (1, 3, 12), _ou_ifr,
+                             lambda p: [p.i_leak * k for k in (1.1, 1.3, 1.7, 2.5, 4.0)]),
+    "dpi-neuron": CalSpec("current-mode", _dpi_base, _dpi_free,
+                          ("tau", "i_gain", "i_offset", "t_ref"), (6, 11, 16), _ou_dpi,
+                          lambda p: [3.0 * p.i_tau, 5.0 * p.i_tau, 10.0 * p.i_tau],
+                          {"t_stop": lambda p, i: 0.2, "skip": 3}),
+    "tau-cell-neuron": CalSpec("current-mode", _tc_base, _tc_free, ("tau", "i_gain", "t_ref"),
+                               (2, 8, 15), _ou_tc),
+    "log-domain-neuron": CalSpec("current-mode", _ld_base, _ld_free,
+                                 ("tau", "i_gain", "t_ref"), (2, 8, 15), _ou_ld),
+}
+"""Calibration recipes of the circuits that have one."""
+
+
+def mc_fit_instance(currents: np.ndarray, rates: np.ndarray, nominal: Any,
+                    free_names: tuple[str, ...]) -> list[float]:
+    """Fit ``free_names`` of one Monte-Carlo instance, starting from the nominal fit."""
+    free = {n: Free(float(getattr(nominal, n)), float(getattr(nominal, n)) / 10,
+                    float(getattr(nominal, n)) * 10) for n in free_names}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitWarning)
+        try:
+            f = fit_fi(nominal, currents, rates, free, n_starts=1, warn_rel=None)
+        except FitError:
+            return [float("nan")] * len(free_names)
+    return [float(v) for v in f.values]
+
+
+def _fit_v_init(model: Any, i_ref: float, spikes: Any) -> Any:
+    """Set a linear IF's ``v_init`` so that its first spike from rest at ``i_ref`` comes when
+    the circuit's does (``v_init = 1 − (I − I_leak)·t_1/Q_th`` without exponential leak)."""
+    from .neuron_models import LinearIFParams
+
+    sp = np.asarray(spikes if spikes is not None else [], float)
+    if not isinstance(model, LinearIFParams) or sp.size == 0 or np.isfinite(model.tau):
+        return model
+    v0 = 1.0 - (i_ref - float(model.i_leak)) * float(sp[0]) / float(model.q_th)
+    return replace(model, v_init=float(np.clip(v0, -10.0, 0.0)))
+
+
+def _sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _sha256_file(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _param_entry(params: Any, name: str, stderr: Mapping[str, float]) -> dict[str, Any]:
+    v = getattr(params, name)
+    out = {"value": v if isinstance(v, str) else float(v), "unit": field_unit(params, name)}
+    if name in stderr:
+        out["stderr"] = float(stderr[name])
+    return out
+
+
+def calibrate(name: str, params: Any = None, preset: str | None = None, out: str | Path = "",
+              mc: int = 100, seed: int = 0, workers: int | None = None, scheduler=None,
+              n_points: int = 16, n_check: int = 2000, progress: bool = False,
+              plots: bool = True, ou_t_stop: float | None = None) -> dict[str, Any]:
+    """Calibrate circuit ``name`` (see module steps); write the JSON to ``out``.
+
+    Returns a summary dict (metrics, wall time, paths).
+    """
+    from scipy.stats import ks_2samp
+
+    from ..circuits.process import GENERIC_180
+    from ..circuits.registry import get
+    from ..evaluate.characterize_neurons import (
+        FiJob,
+        _currents,
+        _job,
+        _mc_instance,
+        _value,
+        characterization_spec,
+        run_fi_job,
+    )
+    from ..spice.sweep import monte_carlo, sweep
+    from .calibrated import Calibrated, save
+    from .fit import fi_predictor
+    from .mismatch import fit_distribution, sample_params
+    from .validate import fi_rel_rms, held_out_ou
+
+    if name not in SPECS:
+        raise ParameterError(f"No calibration recipe for {name!r}; known: {', '.join(SPECS)}.")
+    t0 = time.perf_counter()
+    cs = SPECS[name]
+    entry = get(name)
+    preset = preset or entry.default_preset
+    p = params if params is not None else entry.params(preset)
+    spec = {**characterization_spec(name), **(cs.spec or {})}
+    currents = np.sort(np.concatenate([_currents(spec, p, n_points), cs.extra(p)]))
+    n_points = currents.size
+    i_ref = float(_value(spec["i_ref"], p))
+    quiet = float(_value(spec["t_quiet"], p))
+    jobs = [_job(name, spec, p, i) for i in currents]
+    jobs.append(_job(name, spec, p, i_ref))
+    jobs.append(FiJob(name, p, 0.0, quiet, quiet / 200.0, float(_value(spec["threshold"], p)),
+                      spec["probe"], 0, None, False, float(spec["timeout"]), True))
+    nom = sweep(run_fi_job, jobs, workers=workers, scheduler=scheduler, progress=progress,
+                desc=f"{name} F–I")
+    res = list(nom.results)
+    rates = np.array([r["rate"] if r else np.nan for r in res[:n_points]])
+    ref = res[n_points] or {}
+    static = float(res[n_points + 1]["mean_power"]) if res[n_points + 1] else float("nan")
+
+    latency = np.array([r["spikes"][0] if r and len(r["spikes"]) else np.nan
+                        for r in res[:n_points]])
+    base = cs.base(p)
+    fit = fit_fi(base, currents, rates, cs.free(p), n_starts=6, seed=seed)
+    model = fit.params
+    pred = fi_predictor(type(model))
+    model = _fit_v_init(model, i_ref, ref.get("spikes"))
+    eps_fi = fi_rel_rms(pred(model, currents), rates)
+
+    ou = cs.ou(p)
+    if ou_t_stop is not None:
+        ou["t_stop"] = float(ou_t_stop)
+    val = held_out_ou(name, p, model, ou["mean"], ou["sigma"], ou["tau"], ou["t_stop"],
+                      seed + 12345, ou["dt_stim"], ou["dt_model"],
+                      float(_value(spec["threshold"], p)),
+                      max_step=float(_value(spec["max_step"], p)))
+
+    dist, ks = None, {}
+    mc_table = mc_rates = None
+    if mc and mc > 0:
+        idx = [j for j in cs.mc_index if j < n_points]
+        mc_currents = [i_ref] + [float(currents[j]) for j in idx]
+        fn = partial(_mc_instance, name=name,
+                     spec_jobs=tuple(_job(name, spec, p, i) for i in mc_currents))
+        mres = monte_carlo(fn, int(mc), seed, workers=workers, scheduler=scheduler,
+                           progress=progress, desc=f"{name} Monte Carlo")
+        table = np.array([r if r is not None else [np.nan] * len(mc_currents)
+                          for r in mres.results], float)
+        mc_rates = table[:, 0]
+        fits = [mc_fit_instance(np.asarray(mc_currents), row, model, cs.mc_free)
+                if np.all(np.isfinite(row)) else [np.nan] * len(cs.mc_free) for row in table]
+        mc_table = np.asarray(fits, float)
+        dist = fit_distribution(mc_table, cs.mc_free)
+        sampled = sample_params(dist, model, n_check, np.random.default_rng(seed + 1))
+        r_model = pred(sampled, np.full(n_check, i_ref))
+        ok = np.isfinite(mc_rates)
+        stat = ks_2samp(r_model, mc_rates[ok])
+        ks = {"ks_p": float(stat.pvalue), "ks_stat": float(stat.statistic),
+              "rate_ref_mc_mean_hz": float(mc_rates[ok].mean()),
+              "rate_ref_mc_std_hz": float(mc_rates[ok].std(ddof=1)),
+              "rate_ref_model_mean_hz": float(r_model.mean()),
+              "rate_ref_model_std_hz": float(r_model.std(ddof=1)),
+              "sigma_ratio": float(r_model.std(ddof=1) / mc_rates[ok].std(ddof=1)),
+              "mc_failures": len(mres.failures),
+              "mc_fit_failures": int(np.sum(~np.all(np.isfinite(mc_table), axis=1)))}
+
+    netlist = entry.generator(p)
+    stderr = dict(zip(fit.names, fit.stderr.tolist()))
+    e_spike = float(ref.get("energy_per_spike", np.nan))
+    isi_mean = 1.0 / ref["rate"] if ref.get("rate") else float("nan")
+    wall = time.perf_counter() - t0
+    cal = Calibrated(
+        circuit={"name": name, "preset": preset, "params": _jsonable(asdict(p))},
+        process={"name": GENERIC_180.name, "corner": GENERIC_180.corner},
+        model_type=cs.model_type,
+        params={f.name: _param_entry(model, f.name, stderr) for f in fields(model)},
+        distribution=dist,
+        validation={"fi_rel_rms": eps_fi, "fit_rel_rms": fit.metrics["rel_rms"],
+                    "gamma_ou": val["gamma"], "ou_rate_circuit_hz": val["rate_circuit_hz"],
+                    "ou_rate_model_hz": val["rate_model_hz"], "ou_stimulus": val["stimulus"],
+                    "gamma_window_s": val["window_s"], **ks},
+        energy={"per_spike_j": e_spike, "per_spike_dynamic_j": e_spike - static * isi_mean,
+                "per_event_j": None, "static_power_w": static, "i_ref_a": i_ref},
+        provenance={"deck_sha256": _sha256_text(netlist.text()),
+                    "model_card_sha256": _sha256_file(GENERIC_180.resolved_lib_path()),
+                    "model_card": GENERIC_180.resolved_lib_path().name,
+                    "ngspice_version": str(val.get("ngspice_version", "unknown")),
+                    "n_mc": int(mc or 0), "seed": int(seed),
+                    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                        timespec="seconds"),
+                    "wall_time_s": wall, "workers": workers,
+                    "command": f"neurocircuit calibrate {name} --preset {preset} --mc {mc} "
+                               f"--seed {seed}"},
+        extra={"fi_curve": {"i_in_a": currents, "rate_hz": rates, "latency_s": latency,
+                            "rate_model_hz": pred(model, currents)},
+               "fit": {"names": list(fit.names), "cov": fit.cov, "n_starts": 6},
+               "mc": {"i_ref_a": i_ref, "rate_hz": mc_rates,
+                      "params": mc_table} if mc_table is not None else None},
+    )
+    summary = {"name": name, "preset": preset, "validation": dict(cal.validation),
+               "wall_time_s": wall}
+    if out:
+        path = save(cal, out)
+        summary["path"] = str(path)
+        if plots:
+            summary["plots"] = _plots(path, name, currents, rates, model, pred, val, dist,
+                                      mc_table)
+    return summary
+
+
+def _jsonable(d: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v if isinstance(v, (str, bool, int, float)) or v is None else str(v))
+            for k, v in d.items()}
+
+
+def _plots(path: Path, name, currents, rates, model, pred, val, dist, mc_table) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
+    ii = np.linspace(currents.min(), currents.max(), 300)
+    a1.plot(currents * 1e9, rates, "o", label="ngspice")
+    a1.plot(ii * 1e9, pred(model, ii), "-", label="fitted model")
+    a1.set_xlabel("input current (nA)")
+    a1.set_ylabel("rate (Hz)")
+    a1.set_title(f"{name}: F–I fit")
+    a1.legend()
+    a2.eventplot([val["spikes_circuit"], val["spikes_model"]], lineoffsets=[1, 0],
+                 colors=["C0", "C1"])
+    a2.set_yticks([0, 1], ["model", "ngspice"])
+    a2.set_xlabel("time (s)")
+    a2.set_title(f"held-out OU input: Γ = {val['gamma']:.3f}")
+    fig.tight_layout()
+    f1 = path.with_name(path.stem + "_fit.png")
+    fig.savefig(f1, dpi=90)
+    plt.close(fig)
+    written = [str(f1)]
+    if dist is not None and mc_table is not None:
+        k = len(dist.names)
+        fig, axes = plt.subplots(1, k, figsize=(3.2 * k, 3))
+        for j, ax in enumerate(np.atleast_1d(axes)):
+            ax.hist(mc_table[:, j][np.isfinite(mc_table[:, j])], bins=20)
+            ax.set_title(dist.names[j])
+        fig.suptitle(f"{name}: fitted parameters over {dist.n} Monte-Carlo instances")
+        fig.tight_layout()
+        f2 = path.with_name(path.stem + "_params.png")
+        fig.savefig(f2, dpi=90)
+        plt.close(fig)
+        written.append(str(f2))
+    return written
+
+
+def recalibrate_from(cal_path: str | Path) -> Any:
+    """The nominal compact model of a calibrated file (convenience)."""
+    from .calibrated import load, model_params
+
+    return model_params(load(cal_path))

@@ -1,0 +1,40 @@
+"""``neurocircuit calibrate NAME``: fit a compact model to a circuit and write the JSON.
+
+Runs :func:`neurocircuit.calibrate.pipeline.calibrate`: nominal F–I curve, fit, held-out OU
+validation (Γ), Monte Carlo with one fit per instance (``--mc N``), distribution check, and
+writes ``FILE`` plus ``<stem>_fit.png`` / ``<stem>_params.png`` beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+__all__ = ["register"]
+
+
+def register(sub) -> None:
+    p = sub.add_parser("calibrate", help="fit a compact model (with mismatch) to a circuit",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("name", help="circuit name (axon-hillock, if-refractory, dpi-neuron, "
+                   "tau-cell-neuron, log-domain-neuron)")
+    p.add_argument("--preset", default=None, help="preset (default: the circuit's first)")
+    p.add_argument("--mc", type=int, default=100, help="Monte-Carlo instances (default 100)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the Monte Carlo and stimuli")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--workers", type=int, default=None, help="local worker processes")
+    g.add_argument("--scheduler", default=None, help="Dask scheduler address")
+    p.add_argument("--points", type=int, default=16, help="F–I points of the nominal fit")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.add_argument("-o", "--output", required=True, help="calibrated JSON file to write")
+    p.set_defaults(func=_run)
+
+
+def _run(args) -> int:
+    from ..calibrate.pipeline import calibrate
+
+    out = calibrate(args.name, preset=args.preset, out=args.output, mc=args.mc, seed=args.seed,
+                    workers=args.workers, scheduler=args.scheduler, n_points=args.points,
+                    plots=not args.no_plots, progress=True)
+    print(json.dumps(out, indent=1, default=str))
+    return 0

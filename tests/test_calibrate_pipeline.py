@@ -1,0 +1,89 @@
+"""ngspice-backed calibration of a fast neuron with a small Monte Carlo, and engine plumbing."""
+
+import numpy as np
+import pytest
+
+from neurocircuit.calibrate import register_with_engine
+from neurocircuit.calibrate.neuron_models import LinearIFParams
+
+
+def test_models_plug_into_engine():
+    from neurocircuit.snn.neurons import model_for
+
+    register_with_engine()
+    p = LinearIFParams(q_th=np.array([1e-13, 2e-13]))
+    init, step = model_for(p)
+    st = init(p, (3, 2))
+    s1, st = step(st, np.full((3, 2), 1e-9), p, 1e-4)  # charge 1e-13 C per step
+    s2, st = step(st, np.full((3, 2), 1e-9), p, 1e-4)
+    assert s1.shape == (3, 2) and s1[:, 0].all() and not s1[:, 1].any()
+    assert s2[:, 1].all()
+
+
+@pytest.mark.ngspice
+@pytest.mark.slow
+def test_calibrate_axon_hillock_small(tmp_path):
+    from neurocircuit.calibrate.calibrated import load, model_params
+    from neurocircuit.calibrate.pipeline import calibrate
+
+    out = calibrate("axon-hillock", out=tmp_path / "ah.json", mc=4, workers=2, n_points=8,
+                    n_check=500, plots=False, ou_t_stop=0.25)
+    v = out["validation"]
+    assert v["fi_rel_rms"] < 0.03
+    assert v["gamma_ou"] > 0.8
+    cal = load(tmp_path / "ah.json")
+    m = model_params(cal)
+    assert m.q_th == pytest.approx(0.1e-12 * 1.8, rel=0.1)  # C_fb·V_dd of Mead's example
+    assert cal.distribution.n == 4 and cal.provenance["n_mc"] == 4
+    assert len(cal.provenance["deck_sha256"]) == 64
+
+
+@pytest.mark.ngspice
+def test_ac_tau_matches_transient_tau():
+    pytest.importorskip("skrf")
+    from neurocircuit.calibrate.ac import tau_ac_vs_transient
+
+    r = tau_ac_vs_transient()
+    assert r["rel_diff"] < 0.05
+    assert r["tau_ac_s"] == pytest.approx(r["tau_theory_s"], rel=0.1)
+
+
+@pytest.mark.ngspice
+def test_digital_if_model_exact_against_xspice():
+    from neurocircuit.calibrate.neuron_models import (
+        DigitalIFModelParams,
+        digital_if_init,
+        digital_if_step,
+    )
+    from neurocircuit.circuits.neurons.digital_if import DigitalIFParams, digital_if
+    from neurocircuit.circuits.testbenches import clocked_digital
+    from neurocircuit.evaluate.characterize_neurons import simulate_bench
+
+    cp = DigitalIFParams(refractory=1)
+    f_clk, ticks = 1e6, 80
+    rng = np.random.default_rng(3)
+    bits = np.stack([rng.random(ticks) < 0.8, rng.random(ticks) < 0.2], axis=1).astype(int)
+    res = simulate_bench(clocked_digital(digital_if(cp), bits, f_clk), cache=False)
+    ts = (np.arange(ticks) + 1.5) / f_clk
+    circuit = (np.interp(ts, res.axis, res["v(out)"]) > 0.5 * cp.vdd).astype(int)
+    mp = DigitalIFModelParams.from_circuit(cp)
+    st = digital_if_init(mp, ())
+    model = []
+    for s0, s1 in bits:
+        s, st = digital_if_step(st, cp.w0 * s0 + cp.w1 * s1, mp)
+        model.append(int(s))
+    assert circuit.sum() > 3
+    np.testing.assert_array_equal(circuit, model)
+
+
+@pytest.mark.ngspice
+@pytest.mark.slow
+def test_stdp_window_calibration():
+    from neurocircuit.calibrate.window import calibrate_stdp_window
+    from neurocircuit.circuits.registry import get
+
+    d = np.array([-20e-3, -9e-3, -4e-3, -1.5e-3, 1.5e-3, 4e-3, 9e-3, 20e-3])
+    r = calibrate_stdp_window("stdp-synapse", get("stdp-synapse").params("indiveri2006-plain"),
+                              d, workers=1)
+    assert r["heldout_nrmse"] < 0.10
+    assert r["params"]["tau_plus"] > 0 and r["params"]["a_plus"] > 0

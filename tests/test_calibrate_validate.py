@@ -1,0 +1,101 @@
+"""Validation metrics: Γ bounds, F–I error, NRMSE; mismatch distributions; the file loader."""
+
+import json
+
+import numpy as np
+import pytest
+
+from neurocircuit.calibrate.calibrated import Calibrated, load, model_params, save
+from neurocircuit.calibrate.mismatch import fit_distribution, sample, sample_params
+from neurocircuit.calibrate.neuron_models import LinearIFParams
+from neurocircuit.calibrate.validate import coincidence_factor, fi_rel_rms, nrmse
+from neurocircuit.errors import DataError
+
+
+def test_gamma_identical_is_one_and_shifted_is_low():
+    rng = np.random.default_rng(0)
+    t = np.sort(rng.uniform(0, 10, 200))
+    assert coincidence_factor(t, t, 2e-3, duration=10) == pytest.approx(1.0)
+    assert coincidence_factor(t, t + 1e-3, 2e-3, duration=10) == pytest.approx(1.0)
+    assert coincidence_factor(t, t + 0.05, 2e-3, duration=10) < 0.2
+
+
+def test_gamma_independent_poisson_is_about_zero():
+    rng = np.random.default_rng(1)
+    g = [coincidence_factor(np.sort(rng.uniform(0, 20, 400)), np.sort(rng.uniform(0, 20, 400)),
+                            2e-3, duration=20) for _ in range(30)]
+    assert abs(np.mean(g)) < 0.03
+
+
+def test_fi_error_and_nrmse():
+    assert fi_rel_rms([0, 110, 90], [0, 100, 100]) == pytest.approx(0.1)
+    assert nrmse([0, 1, 2], [0, 1, 2]) == 0.0
+    assert nrmse([0.1, 1.1, 2.1], [0, 1, 2]) == pytest.approx(0.05)
+
+
+def test_distribution_sampling_reproduces_spread_and_correlation():
+    rng = np.random.default_rng(2)
+    z = rng.multivariate_normal([np.log(1e-13), np.log(1e-9), 0.5],
+                                [[0.01, 0.006, 0.0], [0.006, 0.04, -0.002], [0, -0.002, 0.0025]],
+                                size=400)
+    table = np.column_stack([np.exp(z[:, 0]), np.exp(z[:, 1]), z[:, 2]])
+    d = fit_distribution(table, ("q_th", "i_reset", "x"), log=(True, True, False))
+    s = sample(d, 20000, np.random.default_rng(3))
+    np.testing.assert_allclose(s.mean(axis=0), table.mean(axis=0), rtol=0.02)
+    np.testing.assert_allclose(s.std(axis=0), table.std(axis=0), rtol=0.08)
+    zs = np.column_stack([np.log(s[:, 0]), np.log(s[:, 1]), s[:, 2]])
+    np.testing.assert_allclose(np.corrcoef(zs, rowvar=False), d.corr, atol=0.03)
+    assert d.corr[0, 1] == pytest.approx(0.3, abs=0.1)
+    p = sample_params(fit_distribution(table[:, :2], ("q_th", "i_reset")), LinearIFParams(), 5,
+                      np.random.default_rng(4))
+    assert p.q_th.shape == (5,)
+
+
+def _cal():
+    d = fit_distribution(np.exp(np.random.default_rng(5).normal(size=(20, 2))) * [1e-13, 1e-9],
+                         ("q_th", "i_reset"))
+    m = LinearIFParams(q_th=1.8e-13, i_reset=1e-9)
+    return Calibrated(
+        circuit={"name": "axon-hillock", "preset": "mead1989", "params": {}},
+        process={"name": "generic180", "corner": "tt"}, model_type="linear-if",
+        params={"q_th": {"value": m.q_th, "unit": "C"}, "tau": {"value": float("inf"),
+                                                               "unit": "s"},
+                "i_reset": {"value": m.i_reset, "unit": "A"}},
+        distribution=d, validation={"gamma_ou": 0.95}, energy={"per_spike_j": 1e-12},
+        provenance={"deck_sha256": "ab", "ngspice_version": "ngspice-42", "date": "2026",
+                    "n_mc": 20, "seed": 0})
+
+
+def test_calibrated_round_trip(tmp_path):
+    path = save(_cal(), tmp_path / "c.json")
+    cal = load(path)
+    m = model_params(cal)
+    assert m.q_th == pytest.approx(1.8e-13) and np.isinf(m.tau)
+    assert cal.distribution.names == ("q_th", "i_reset")
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d.pop("provenance"), "missing key 'provenance'"),
+    (lambda d: d.update(schema_version=99), "schema_version 99"),
+    (lambda d: d["model"].update(type="spline"), "model.type 'spline' is unknown"),
+    (lambda d: d["model"]["params"].update(bogus={"value": 1, "unit": ""}), "bogus"),
+    (lambda d: d["model"]["params"]["q_th"].update(value=-1.0), "q_th"),
+    (lambda d: d["provenance"].update(n_mc="many"), "provenance.n_mc"),
+    (lambda d: d["distribution"].update(corr=[[1.0]]), "distribution"),
+])
+def test_loader_rejects_bad_files(tmp_path, mutate, message):
+    path = save(_cal(), tmp_path / "c.json")
+    d = json.loads(path.read_text())
+    mutate(d)
+    path.write_text(json.dumps(d))
+    with pytest.raises(DataError, match=message):
+        load(path)
+
+
+def test_loader_rejects_non_json(tmp_path):
+    p = tmp_path / "x.json"
+    p.write_text("{not json")
+    with pytest.raises(DataError, match="not valid JSON"):
+        load(p)
+    with pytest.raises(DataError, match="no such"):
+        load(tmp_path / "missing.json")
