@@ -18,9 +18,17 @@ def test_demo_quick_writes_report(tmp_path, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "-o", str(out), "--quick", "--no-cache"]) == 0
     printed = capsys.readouterr().out
-    assert "[1/1] MOS characterisation" in printed and "demo finished" in printed
+    assert "[1/4] MOS characterisation" in printed and "demo finished" in printed
     summary = json.loads((out / "summary.json").read_text())
     assert summary["quick"] is True and summary["all_checks_pass"] is True
+    assert list(summary["steps"]) == ["mos", "neuron", "synapse", "chips"]
+    chips = json.loads((out / "chips" / "report.json").read_text())
+    assert len(chips["data"]["chip_accuracy"]) == 32
+    assert chips["numbers"]["chip_accuracy_mean"] > 0.8
+    assert chips["numbers"]["neuron_mismatch_source"].endswith("axon-hillock.json")
+    assert summary["steps"]["neuron"]["fi_rel_rms"] < 0.03
+    index = (out / "report.html").read_text()
+    assert "chips/accuracy_histogram.png" in index
     rep = json.loads((out / "mos" / "report.json").read_text())
     for key in ("process", "config", "ngspice_version", "backend", "devices", "mismatch",
                 "checks", "all_checks_pass", "files", "wall_time_s"):
