@@ -111,3 +111,14 @@ def test_invalid_arguments():
         tb.clocked_digital(n, np.zeros((2, 2)), 1e6)
     with pytest.raises(ParameterError):
         tb.dc_step(digital_if(TRUENORTH_LIKE), 1e-9, 1e-3)
+
+
+def test_pwl_keeps_close_edges_late_in_a_long_stimulus():
+    """0.2 µs edges at t = 0.25 s must not merge (6-digit notation would write both as 250m)."""
+    from neurocircuit.circuits.testbenches import pwl
+    from neurocircuit.units import parse_si
+
+    text = pwl([0.0, 0.25, 0.2500002], [0.0, 0.0, 1.8])
+    times = [parse_si(tok) for tok in text[4:-1].split()[0::2]]
+    assert times == [0.0, 0.25, 0.2500002]
+    assert pwl([0.0, 1e-3], [0.0, 1.0]) == "PWL(0 0 1m 1)"

@@ -289,7 +289,7 @@ def program_row_testbench(
     with ``uic``. The state of cell (i, j) is not probed (cells have no state port); compare
     read currents before and after.
     """
-    from ..spice.analyses import Tran  # pure data: analyses as dataclasses
+    from .analyses import Tran  # pure data: analyses as dataclasses
 
     if p.device == "resistor":
         raise ParameterError("Programming needs a memristor device (device != 'resistor').")

@@ -29,9 +29,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from ..errors import ParameterError
-from ..spice.analyses import Tran
+from .analyses import Tran
 from .netlist import Netlist, fmt
-from .testbenches import Bench
+from .testbenches import Bench, pwl
 
 __all__ = [
     "SYN",
@@ -105,12 +105,11 @@ def pulse_pwl(times: Sequence[float], width: float, high: float, edge: float | N
 
 
 def _pwl_exact(times: Sequence[float], values: Sequence[float]) -> str:
-    """``PWL(...)`` with 12 significant digits of time (``fmt``'s 6 digits would merge the
-    edges of a 0.2 µs pulse at t = 0.25 s into one instant)."""
+    """``PWL(...)`` of strictly increasing times (the shared :func:`~.testbenches.pwl` keeps
+    close edges distinct late in a long train)."""
     if np.any(np.diff(np.asarray(times, float)) <= 0):
         raise ParameterError("PWL times must be increasing.")
-    pairs = " ".join(f"{t:.12g} {fmt(v)}" for t, v in zip(times, values))
-    return f"PWL({pairs})"
+    return pwl(times, values)
 
 
 def regular_times(rate: float, t_on: float, t_stop: float) -> np.ndarray:

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ParameterError
-from ..spice.analyses import Tran
+from ..units import parse_si
+from .analyses import Tran
 from .netlist import Netlist, fmt
 
 __all__ = [
@@ -92,8 +93,17 @@ def pwl(times: Sequence[float], values: Sequence[float]) -> str:
         raise ParameterError("A PWL needs as many times as values, at least one.")
     if np.any(np.diff(t) < 0):
         raise ParameterError("PWL times must be non-decreasing.")
-    pairs = " ".join(f"{fmt(a)} {fmt(b)}" for a, b in zip(t.tolist(), values))
+    pairs = " ".join(f"{_time(a)} {fmt(b)}" for a, b in zip(t.tolist(), values))
     return f"PWL({pairs})"
+
+
+def _time(t: float) -> str:
+    """A PWL time: engineering notation when it is exact, else 12 significant digits, so that
+    close edges late in a long stimulus (0.2 µs apart at t = 0.25 s) stay distinct."""
+    text = fmt(t)
+    if abs(parse_si(text) - t) <= 1e-12 * abs(t):
+        return text
+    return f"{t:.12g}"
 
 
 def _neuron_info(neuron: Netlist) -> tuple[str, tuple[str, ...]]:
