@@ -141,3 +141,83 @@ def test_nonfinite_stops_and_keeps_last_good():
     with pytest.raises(NonFiniteError):
         fit(net, opt, xbad, ytr[:64], T=4, epochs=1, batch_size=64)
     np.testing.assert_array_equal(net.nodes[0].params["W"], w_before)
+
+
+@pytest.mark.parametrize("reset", ["soft", "hard"])
+def test_lif_initial_membrane_gradients(reset):
+    """v_init ≠ 0 and an IF node (β = 1, θ = 1 fast paths): backward vs finite differences."""
+    rng = np.random.default_rng(11)
+    net = Sequential([
+        Dense(5, 4, rng=rng, dtype=F64, gain=2.0),
+        LIF(0.85, 0.6, reset=reset, train_beta=True, train_th=True, smooth=True, v_init=0.3,
+            dtype=F64),
+        Dense(4, 3, rng=rng, dtype=F64, gain=2.0),
+        LIF(1.0, 1.0, reset=reset, smooth=True, v_init=0.5, dtype=F64),
+    ], (5,))
+    x = rng.random((6, 3, 5))
+    assert _check_net(net, x) == 6
+
+
+def test_lif_train_forward_equals_inference_and_reference():
+    rng = np.random.default_rng(12)
+    x = rng.normal(0.4, 0.8, (9, 4, 6)).astype(np.float32)
+    for kw in ({"beta": 0.9, "v_th": 1.0}, {"beta": 1.0, "v_th": 0.7, "v_init": 0.35},
+               {"beta": 0.8, "v_th": 0.5, "reset": "hard", "v_reset": 0.1}):
+        lif = LIF(**kw)
+        s_inf, v_inf = lif.forward(x, record_v=True)
+        s_tr, (U, S) = lif.forward(x, train=True)
+        np.testing.assert_array_equal(s_inf, s_tr)
+        assert s_inf.dtype == np.float32 and U.dtype == np.float32 and v_inf.dtype == np.float32
+        # plain loop of the module equations
+        v = np.full(x.shape[1:], kw.get("v_init", 0.0), np.float64)
+        for t in range(len(x)):
+            u = kw["beta"] * v + x[t]
+            s = (u >= kw["v_th"]).astype(np.float64)
+            v = u - kw["v_th"] * s if kw.get("reset", "soft") == "soft" else (
+                u * (1 - s) + kw.get("v_reset", 0.0) * s)
+            np.testing.assert_array_equal(s_inf[t], s)
+            np.testing.assert_allclose(v_inf[t], v, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ParameterError, match="v_init"):
+        LIF(0.9, 1.0, v_init=float("nan"))
+
+
+def test_surrogates_write_into_out():
+    x = np.linspace(-2, 2, 17)
+    for g in SURROGATES.values():
+        ref = g(x.copy(), 2.0)
+        buf = x.copy()
+        assert g(buf, 2.0, out=buf) is buf
+        np.testing.assert_allclose(buf, ref, rtol=1e-12)
+
+
+def test_train_step_keeps_float32():
+    from neurocircuit.snn.bptt import train_step
+    from neurocircuit.snn.optim import grads_of
+
+    rng = np.random.default_rng(13)
+    net = Sequential([Dense(20, 16, rng=0), LIF(0.9, 1.0, train_th=True, train_beta=True),
+                      Dense(16, 4, rng=1), LIF(0.9, 1.0)], (20,))
+    x = (rng.random((5, 8, 20)) < 0.3).astype(np.float32)
+    res = net.forward(x, train=True)
+    _, _, g = loss_and_grad(res.output, rng.integers(0, 4, 8), "count")
+    grads = grads_of(net, net.backward(g))
+    assert all(np.asarray(v).dtype == np.float32 for v in grads)
+    opt = Adam(params_of(net), lr=1e-3)
+    train_step(net, opt, x, rng.integers(0, 4, 8), None, "count")
+    assert all(p.dtype == np.float32 for _, p in params_of(net))
+
+
+def test_fit_lr_schedule_sets_rate_per_step():
+    from neurocircuit.snn.bptt import cosine_schedule
+
+    sched = cosine_schedule(1e-2, 10)
+    assert sched(0) == pytest.approx(1e-2, abs=0) and sched(5) == pytest.approx(5e-3, rel=1e-9)
+    assert sched(10) == pytest.approx(1e-5, rel=1e-9) and sched(99) == sched(10)
+    rng = np.random.default_rng(14)
+    net = Sequential([Dense(6, 3, rng=0), Readout(0.0)], (6,))
+    opt = SGD(params_of(net), lr=1.0)
+    seen = []
+    x, y = rng.random((20, 6)).astype(np.float32), rng.integers(0, 3, 20)
+    fit(net, opt, x, y, T=2, epochs=2, batch_size=8, loss="membrane_mean",
+        lr_schedule=lambda k: seen.append(k) or 0.1 / (k + 1))
+    assert seen == list(range(6)) and opt.lr == pytest.approx(0.1 / 6, rel=1e-12)

@@ -7,7 +7,7 @@ import pytest
 from _snn_fd import fd_grad, rel_err
 
 from neurocircuit.errors import ParameterError
-from neurocircuit.snn.ann import ANN, BatchNorm, ReLU, fit_ann, fold_batchnorm
+from neurocircuit.snn.ann import ANN, BatchNorm, Dropout, ReLU, fit_ann, fold_batchnorm
 from neurocircuit.snn.bptt import _softmax_ce, evaluate
 from neurocircuit.snn.convert import activation_scales, convert
 from neurocircuit.snn.hybrid import hybrid
@@ -127,3 +127,47 @@ def test_conversion_errors():
         convert(ann, np.zeros((2, 1, 4, 4), np.float32), method="median")
     with pytest.raises(ParameterError, match="end with"):
         convert(ANN([Dense(4, 2), ReLU()], (4,)), np.zeros((2, 4), np.float32))
+
+
+def test_half_threshold_initial_membrane_rounds_rates():
+    """IF with v_init = θ/2: count over T of a constant input a is round(T·a), not floor."""
+    from neurocircuit.snn.spiking import LIF
+
+    a = np.linspace(0.0, 0.99, 34).astype(np.float32)
+    T = 16
+    x = np.broadcast_to(a, (T, 1, a.size))
+    c0 = LIF(1.0, 1.0).forward(x)[0].sum(axis=0)[0]
+    c5 = LIF(1.0, 1.0, v_init=0.5).forward(x)[0].sum(axis=0)[0]
+    np.testing.assert_array_equal(c0, np.floor(T * a.astype(np.float64) + 1e-6))
+    np.testing.assert_array_equal(c5, np.floor(T * a.astype(np.float64) + 0.5 + 1e-6))
+    assert np.abs(c5 / T - a).max() <= 0.5 / T + 1e-6 < np.abs(c0 / T - a).max()
+
+
+def test_conversion_v_init_and_dropout(digits_ann):
+    ann, (xtr, ytr, xte, yte) = digits_ann
+    # the same weights with dropout nodes: conversion drops them, inference is unchanged
+    dn = ANN([Dropout(0.3, rng=0), ann.nodes[0], ReLU(), Dropout(0.5, rng=1), ann.nodes[2]],
+             (64,))
+    np.testing.assert_array_equal(dn.predict(xte), ann.predict(xte))
+    snn = convert(dn, xtr[:500], v_init=0.5)
+    assert [n.kind for n in snn.nodes] == ["dense", "lif", "dense", "readout"]
+    assert snn.nodes[1].v_init == 0.5
+    r0 = convert(ann, xtr[:500]).forward(xte, T=8, record=("spikes",)).spikes[1].mean(0)
+    r5 = snn.forward(xte, T=8, record=("spikes",)).spikes[1].mean(0)
+    lam = activation_scales(ann, xtr[:500])[0]
+    act = np.minimum(ann.activations(xte)[1] / lam, 1)
+    assert np.abs(r5 - act).mean() < 0.8 * np.abs(r0 - act).mean()
+
+
+def test_dropout_node():
+    rng = np.random.default_rng(3)
+    x = rng.random((400, 50)).astype(np.float32)
+    d = Dropout(0.25, rng=7)
+    y, mask = d.forward(x, train=True)
+    assert y.dtype == np.float32 and set(np.unique(mask)) == {0.0, np.float32(1 / 0.75)}
+    assert abs((mask == 0).mean() - 0.25) < 0.02 and abs(y.mean() / x.mean() - 1) < 0.03
+    gy = rng.random(x.shape).astype(np.float32)
+    np.testing.assert_array_equal(d.backward(gy, mask)[0], gy * mask)
+    assert d.forward(x)[0] is x
+    with pytest.raises(ParameterError, match="'p'"):
+        Dropout(1.0)

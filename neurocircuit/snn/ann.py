@@ -3,6 +3,9 @@ r"""ReLU artificial neural networks in numpy, trained with Adam/SGD (the source 
 Nodes: the synaptic layers of :mod:`.layers` (dense, conv2d, average pooling, flatten) plus
 
 - ReLU: ``y = max(x, 0)``, ``∂L/∂x = ∂L/∂y·[x > 0]``;
+- Dropout (training only, inverted): ``y = x·m/(1 − p)`` with ``m ~ Bernoulli(1 − p)`` drawn
+  from the node's own seeded generator; ``∂L/∂x = ∂L/∂y·m/(1 − p)``; identity at inference
+  (conversion drops it);
 - BatchNorm (per feature / per channel): ``x̂ = (x − μ)/√(σ² + ε)``, ``y = γ x̂ + β``; training
   uses batch statistics (``μ, σ²`` over batch and spatial axes) and updates running averages
   with momentum; backward ``∂L/∂x = γ/(m√(σ²+ε))·(m g − Σg − x̂ Σ g x̂)``.
@@ -23,7 +26,7 @@ from ..errors import ParameterError
 from .bptt import NonFiniteError, _softmax_ce
 from .layers import AvgPool2d, Conv2d, Dense, Flatten, check_shape
 
-__all__ = ["ReLU", "BatchNorm", "ANN", "fit_ann", "fold_batchnorm"]
+__all__ = ["ReLU", "Dropout", "BatchNorm", "ANN", "fit_ann", "fold_batchnorm"]
 
 F32 = np.float32
 
@@ -45,6 +48,33 @@ class ReLU:
 
     def backward(self, gy: Any, cache: Any, need_gx: bool = True) -> tuple[Any, dict[str, Any]]:
         return gy * cache, {}
+
+
+class Dropout:
+    """Inverted dropout with drop probability ``p`` (identity when not training)."""
+
+    kind = "dropout"
+
+    def __init__(self, p: float = 0.5, *, rng: np.random.Generator | int | None = 0) -> None:
+        if not 0.0 <= p < 1.0:
+            raise ParameterError(f"The dropout 'p' parameter must be in [0, 1). Got {p!r} instead.")
+        self.p = float(p)
+        self._rng = np.random.default_rng(rng)
+        self.params: dict[str, Any] = {}
+
+    def out_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return in_shape
+
+    def forward(self, x: Any, train: bool = False) -> tuple[Any, Any]:
+        if not train or self.p == 0.0:
+            return x, None
+        keep = self._rng.random(x.shape, dtype=np.float32) >= self.p
+        mask = keep.astype(x.dtype)
+        mask *= x.dtype.type(1.0 / (1.0 - self.p))
+        return x * mask, mask
+
+    def backward(self, gy: Any, cache: Any, need_gx: bool = True) -> tuple[Any, dict[str, Any]]:
+        return (gy if cache is None else gy * cache), {}
 
 
 class BatchNorm:
@@ -95,7 +125,7 @@ class BatchNorm:
         return gx.astype(gy.dtype, copy=False), grads
 
 
-_ALLOWED = (Dense, Conv2d, AvgPool2d, Flatten, ReLU, BatchNorm)
+_ALLOWED = (Dense, Conv2d, AvgPool2d, Flatten, ReLU, BatchNorm, Dropout)
 
 
 class ANN:
@@ -105,7 +135,8 @@ class ANN:
         for n in nodes:
             if not isinstance(n, _ALLOWED):
                 raise ParameterError(
-                    f"ANN nodes must be Dense, Conv2d, AvgPool2d, Flatten, ReLU or BatchNorm; "
+                    f"ANN nodes must be Dense, Conv2d, AvgPool2d, Flatten, ReLU, BatchNorm or "
+                    "Dropout; "
                     f"got {type(n).__name__}."
                 )
         self.nodes = list(nodes)
@@ -150,11 +181,13 @@ def fit_ann(ann: ANN, opt: Any, x: np.ndarray, y: np.ndarray, *, epochs: int,
             batch_size: int = 64, rng: np.random.Generator | int | None = 0,
             progress: bool = False,
             on_epoch: Callable[[int, dict[str, float]], None] | None = None,
-            transform: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None
+            transform: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+            lr_schedule: Callable[[int], float] | None = None
             ) -> list[dict[str, float]]:
     """Minibatch training with softmax cross-entropy; returns per-epoch metrics.
 
-    ``transform(xb, rng)`` (optional) augments each minibatch.
+    ``transform(xb, rng)`` (optional) augments each minibatch; ``lr_schedule(k)`` (optional)
+    sets ``opt.lr`` before the ``k``-th step.
     """
     from .optim import grads_of
 
@@ -165,11 +198,15 @@ def fit_ann(ann: ANN, opt: Any, x: np.ndarray, y: np.ndarray, *, epochs: int,
         from tqdm import tqdm
 
         it = tqdm(it, desc="ANN epochs", unit="epoch")
+    step = 0
     for ep in it:
         order = rng.permutation(len(y))
         losses, accs = [], []
         for s in range(0, len(y), batch_size):
             idx = order[s: s + batch_size]
+            if lr_schedule is not None:
+                opt.lr = float(lr_schedule(step))
+            step += 1
             xb = x[idx] if transform is None else transform(x[idx], rng)
             out, caches = ann.forward(xb, train=True)
             loss, g = _softmax_ce(out, y[idx])

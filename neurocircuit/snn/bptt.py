@@ -23,7 +23,7 @@ from ..errors import NeurocircuitError, ParameterError
 from .optim import grads_of
 
 __all__ = ["LOSSES", "loss_and_grad", "train_step", "fit", "evaluate", "encode_batch",
-           "NonFiniteError"]
+           "NonFiniteError", "cosine_schedule"]
 
 LOSSES = ("count", "membrane_max", "membrane_mean")
 
@@ -81,6 +81,15 @@ def encode_batch(xb: np.ndarray, T: int, encoder: Callable[..., Any] | str | Non
     return encoder(xb, T, rng), None
 
 
+def cosine_schedule(lr: float, total_steps: int, floor: float = 1e-3) -> Callable[[int], float]:
+    """Cosine decay ``η_k = η₀·max((1 + cos(π k/K))/2, floor)`` over ``K`` steps."""
+    K = max(int(total_steps), 1)
+
+    def f(k: int) -> float:
+        return lr * max(0.5 * (1.0 + np.cos(np.pi * min(k, K) / K)), floor)
+    return f
+
+
 def _check_finite(net: Any, loss: float) -> None:
     if not np.isfinite(loss):
         raise NonFiniteError(f"The loss became {loss}; training stopped.")
@@ -129,17 +138,20 @@ def fit(net: Any, opt: Any, x: np.ndarray, y: np.ndarray, *, T: int, epochs: int
         batch_size: int = 64, loss: str = "count", encoder: Any = None,
         rng: np.random.Generator | int | None = 0, progress: bool = False,
         on_epoch: Callable[[int, dict[str, float]], None] | None = None,
-        transform: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None
+        transform: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+        lr_schedule: Callable[[int], float] | None = None
         ) -> list[dict[str, float]]:
     """Train for ``epochs`` passes over shuffled minibatches; returns per-epoch metrics.
 
-    ``transform(xb, rng)`` (optional) augments each minibatch before encoding.
+    ``transform(xb, rng)`` (optional) augments each minibatch before encoding;
+    ``lr_schedule(k)`` (optional) sets ``opt.lr`` before the ``k``-th step (k = 0, 1, …).
 
     A non-finite loss or weight raises :class:`NonFiniteError` after restoring the weights of
     the last good step.
     """
     rng = np.random.default_rng(rng)
     history = []
+    step = 0
     it = range(epochs)
     if progress:
         from tqdm import tqdm
@@ -150,6 +162,9 @@ def fit(net: Any, opt: Any, x: np.ndarray, y: np.ndarray, *, T: int, epochs: int
         losses, accs = [], []
         for s in range(0, len(y), batch_size):
             idx = order[s: s + batch_size]
+            if lr_schedule is not None:
+                opt.lr = float(lr_schedule(step))
+            step += 1
             good = {k: v.copy() for k, v in net.state_dict().items()}
             xb = x[idx] if transform is None else transform(x[idx], rng)
             xin, Ts = encode_batch(xb, T, encoder, rng)

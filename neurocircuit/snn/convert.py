@@ -8,9 +8,11 @@ calibration data) maps to the threshold:
 ``W_l ← W_l · λ_{l−1} / λ_l``,  ``b_l ← b_l / λ_l``  (``λ_0`` the input scale, 1 for x ∈ [0, 1]).
 
 The rate of an IF neuron with soft reset then approximates ``a_l/λ_l`` (clipped to 1 spike per
-step). Average pooling carries over unchanged (linear); the output layer is a non-spiking
-:class:`~.spiking.Readout` with ``β = 0`` whose summed current over ``T`` steps is the logit
-(scaled by ``1/λ_{L-1}``). Max pooling is not convertible (train the ANN with average pooling).
+step; with ``v_init = θ/2`` the count over ``T`` steps of a constant input is ``T·a_l/λ_l``
+rounded to the nearest integer instead of floored). Average pooling carries over unchanged
+(linear); the output layer is a non-spiking :class:`~.spiking.Readout` with ``β = 0`` whose
+summed current over ``T`` steps is the logit (scaled by ``1/λ_{L-1}``). Max pooling is not
+convertible (train the ANN with average pooling).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
-from .ann import ANN, BatchNorm, ReLU, fold_batchnorm
+from .ann import ANN, BatchNorm, Dropout, ReLU, fold_batchnorm
 from .layers import AvgPool2d, Conv2d, Dense, Flatten
 from .network import Sequential
 from .spiking import LIF, Readout
@@ -54,7 +56,8 @@ def activation_scales(ann: ANN, x: np.ndarray, method: str = "percentile",
 
 def convert(ann: ANN, x_calib: np.ndarray, *, method: str = "percentile",
             percentile: float = 99.9, input_scale: float = 1.0, reset: str = "soft",
-            beta: float = 1.0, surrogate: str = "fast_sigmoid") -> Sequential:
+            beta: float = 1.0, surrogate: str = "fast_sigmoid", v_init: float = 0.0
+            ) -> Sequential:
     """Convert a trained ReLU ANN into an SNN (see module equations).
 
     Parameters
@@ -69,6 +72,10 @@ def convert(ann: ANN, x_calib: np.ndarray, *, method: str = "percentile",
         ``λ_0``: the largest input value (1 for inputs in [0, 1] with direct coding).
     reset, beta
         Neuron reset mode and leak (``β = 1``: IF; soft reset lowers conversion loss).
+    v_init
+        Initial membrane potential in units of the threshold (``0.5``: the rate becomes
+        ``⌊T a/λ + 1/2⌋/T``, rounding instead of flooring, which halves the worst-case
+        quantisation error, Bu et al. 2022). Dropout nodes are dropped (identity at inference).
     """
     if any(isinstance(n, BatchNorm) for n in ann.nodes):
         ann = fold_batchnorm(ann)
@@ -87,8 +94,10 @@ def convert(ann: ANN, x_calib: np.ndarray, *, method: str = "percentile",
             lam = lams[k]
             k += 1
             nodes.append(_scaled(pending, prev_lam / lam, 1.0 / lam))
-            nodes.append(LIF(beta, 1.0, reset=reset, surrogate=surrogate))
+            nodes.append(LIF(beta, 1.0, reset=reset, surrogate=surrogate, v_init=v_init))
             prev_lam, pending = lam, None
+        elif isinstance(n, Dropout):
+            continue
         elif isinstance(n, AvgPool2d | Flatten):
             if pending is not None:
                 raise ParameterError("Pooling/flatten between a weight layer and its ReLU.")

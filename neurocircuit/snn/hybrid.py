@@ -28,20 +28,26 @@ def hybrid(ann: ANN, x: np.ndarray, y: np.ndarray, *, T: int, epochs: int = 3,
            method: str = "percentile", percentile: float = 99.9, n_calib: int = 1000,
            train_beta: bool = False, train_th: bool = True, surrogate: str = "fast_sigmoid",
            slope: float = 1.0, loss: str = "membrane_mean", encoder: Any = None,
+           v_init: float = 0.0, lr_schedule: Any = None,
            rng: np.random.Generator | int | None = 0, progress: bool = False,
            on_epoch: Any = None, transform: Any = None
            ) -> tuple[Sequential, list[dict[str, float]]]:
-    """Convert ``ann`` and fine-tune the SNN with BPTT; returns ``(snn, history)``."""
+    """Convert ``ann`` and fine-tune the SNN with BPTT; returns ``(snn, history)``.
+
+    ``v_init`` (initial membrane in units of the threshold) is passed to :func:`.convert`;
+    ``lr_schedule(k)`` to :func:`~.bptt.fit`.
+    """
     rng = np.random.default_rng(rng)
     calib = x[rng.permutation(len(x))[:n_calib]]
-    snn = convert(ann, calib, method=method, percentile=percentile, surrogate=surrogate)
+    snn = convert(ann, calib, method=method, percentile=percentile, surrogate=surrogate,
+                  v_init=v_init)
     for i, n in enumerate(snn.nodes):
         if isinstance(n, LIF):
             snn.nodes[i] = LIF(n.value("beta"), n.value("v_th"), reset=n.reset,
                                surrogate=surrogate, slope=slope, train_beta=train_beta,
-                               train_th=train_th)
+                               train_th=train_th, v_init=n.v_init)
     opt = make_optimizer(optimizer, params_of(snn), lr)
     hist = fit(snn, opt, x, y, T=T, epochs=epochs, batch_size=batch_size, loss=loss,
                encoder=encoder, rng=rng, progress=progress, on_epoch=on_epoch,
-               transform=transform)
+               transform=transform, lr_schedule=lr_schedule)
     return snn, hist

@@ -9,7 +9,8 @@ use a surrogate ``∂o/∂u ≈ g(x)``:
 - triangle: ``g = max(0, 1 − k|x|)``
 - Gaussian: ``g = exp(−(kx)² / 2)``
 
-``k`` is the slope (sharpness). Each function returns the value of ``g`` (same dtype as ``x``).
+``k`` is the slope (sharpness). Each function returns the value of ``g`` (same dtype as ``x``),
+written into ``out`` when given (``out=x`` computes in place).
 
 :data:`PRIMITIVES` holds, for each surrogate, a smooth "spike" ``S(x)`` with ``S′ = g``
 (``x/(1+k|x|)``, ``atan(πkx)/(πk)``, ``σ(kx)``, the integrated triangle, ``√(π/2)/k·erf(kx/√2)``).
@@ -30,42 +31,53 @@ __all__ = ["SURROGATES", "PRIMITIVES", "get_surrogate", "fast_sigmoid", "arctan"
            "triangle", "gaussian"]
 
 
-def fast_sigmoid(x: Any, k: float = 1.0) -> Any:
-    """``1 / (1 + k|x|)²``."""
-    g = np.abs(x)
+def _out(x: Any, out: Any) -> Any:
+    return np.empty_like(x) if out is None else out
+
+
+def fast_sigmoid(x: Any, k: float = 1.0, out: Any = None) -> Any:
+    """``1 / (1 + k|x|)²`` (into ``out`` when given; ``out`` may be ``x``)."""
+    g = np.abs(x, out=_out(x, out))
     if k != 1.0:
         g *= k
     g += 1.0
-    np.multiply(g, g, out=g)
     np.reciprocal(g, out=g)
+    np.multiply(g, g, out=g)
     return g
 
 
-def arctan(x: Any, k: float = 1.0) -> Any:
+def arctan(x: Any, k: float = 1.0, out: Any = None) -> Any:
     """``1 / (1 + (π k x)²)``."""
-    g = x * (np.pi * k)
+    g = np.multiply(x, np.pi * k, out=_out(x, out))
     np.multiply(g, g, out=g)
     g += 1.0
     np.reciprocal(g, out=g)
     return g
 
 
-def sigmoid(x: Any, k: float = 4.0) -> Any:
+def _into(val: Any, x: Any, out: Any) -> Any:
+    if out is None:
+        return val.astype(x.dtype, copy=False)
+    out[...] = val
+    return out
+
+
+def sigmoid(x: Any, k: float = 4.0, out: Any = None) -> Any:
     """``k σ(kx)(1 − σ(kx))``."""
     s = 1.0 / (1.0 + np.exp(-k * x))
-    return (k * s * (1.0 - s)).astype(x.dtype, copy=False)
+    return _into(k * s * (1.0 - s), x, out)
 
 
-def triangle(x: Any, k: float = 1.0) -> Any:
+def triangle(x: Any, k: float = 1.0, out: Any = None) -> Any:
     """``max(0, 1 − k|x|)``."""
     g = 1.0 - k * np.abs(x)
     np.maximum(g, 0.0, out=g)
-    return g.astype(x.dtype, copy=False)
+    return _into(g, x, out)
 
 
-def gaussian(x: Any, k: float = 1.0) -> Any:
+def gaussian(x: Any, k: float = 1.0, out: Any = None) -> Any:
     """``exp(−(kx)²/2)``."""
-    return np.exp(-0.5 * (k * x) ** 2).astype(x.dtype, copy=False)
+    return _into(np.exp(-0.5 * (k * x) ** 2), x, out)
 
 
 SURROGATES: dict[str, Callable[..., Any]] = {
