@@ -7,7 +7,9 @@ goes through one call (one matmul over all steps). Equations:
 - Dense: ``y = x Wᵀ + b``; ``∂L/∂W = gᵀx``, ``∂L/∂b = Σ g``, ``∂L/∂x = g W``. ``W`` may carry a
   leading instance axis ``(N, out, in)``; the input then has the instance axis just before
   the batch axis, i.e. ``(..., N, B, in)`` (or ``(..., 1, B, in)`` broadcast).
-- Conv2d (NCHW, im2col): ``y[m,o,i,j] = b[o] + Σ_{c,p,q} W[o,c,p,q]·xpad[m,c,s·i+p,s·j+q]``.
+- Conv2d (NCHW, im2col): ``y[m,o,i,j] = b[o] + Σ_{c,p,q} W[o,c,p,q]·xpad[m,c,s·i+p,s·j+q]``;
+  with channel-major columns ``X[(c,p,q),(m,i,j)]``: ``Y = W X``, ``∂L/∂W = G Xᵀ``,
+  ``∂L/∂X = Wᵀ G`` scattered back by col2im (the adjoint of im2col).
 - AvgPool2d: ``y = mean`` over each ``k×k`` window (stride ``s``); MaxPool2d: ``y = max``,
   the gradient goes to the (first) arg-max.
 - Flatten: ``(…, C, H, W) → (…, C·H·W)``.
@@ -163,32 +165,41 @@ class Conv2d:
 
     def fanout(self, in_shape: tuple[int, ...]) -> np.ndarray:
         ho, wo = self.out_shape(in_shape)[1:]
-        g = np.ones((1, ho * wo, 1, self.kh * self.kw), dtype=np.float64)
-        g = np.broadcast_to(g, (1, ho * wo, in_shape[0], self.kh * self.kw))
-        return self._col2im(g.reshape(1, ho, wo, in_shape[0], self.kh, self.kw),
-                            (1, *in_shape), np.float64)[0] * self.out_ch
+        ones = np.ones((in_shape[0], self.kh, self.kw, 1, ho, wo), dtype=np.float64)
+        return self._col2im(ones, (1, *in_shape), np.float64)[0] * self.out_ch
 
-    def _im2col(self, x: Any) -> tuple[Any, int, int]:
-        m, c, h, w = x.shape
-        p, s = self.padding, self.stride
-        if p:
-            x = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-        ho, wo = self._hw(h, w)
-        win = np.lib.stride_tricks.sliding_window_view(x, (self.kh, self.kw), axis=(2, 3))
-        win = win[:, :, : s * (ho - 1) + 1: s, : s * (wo - 1) + 1: s]
-        cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(m * ho * wo, c * self.kh * self.kw)
-        return cols, ho, wo
-
-    def _col2im(self, gcols: Any, xshape: tuple[int, ...], dtype: Any) -> Any:
-        m, c, h, w = xshape
-        p, s = self.padding, self.stride
-        ho, wo = gcols.shape[1], gcols.shape[2]
-        gxp = np.zeros((m, c, h + 2 * p, w + 2 * p), dtype=dtype)
+    def _windows(self, ho: int, wo: int):
+        s = self.stride
         for i in range(self.kh):
             for j in range(self.kw):
-                gxp[:, :, i: i + s * (ho - 1) + 1: s, j: j + s * (wo - 1) + 1: s] += (
-                    gcols[:, :, :, :, i, j].transpose(0, 3, 1, 2))
-        return gxp[:, :, p: p + h, p: p + w] if p else gxp
+                yield i, j, (slice(None), slice(None), slice(i, i + s * (ho - 1) + 1, s),
+                             slice(j, j + s * (wo - 1) + 1, s))
+
+    def _im2col(self, x: Any) -> tuple[Any, int, int]:
+        """Channel-major columns ``(C·kh·kw, M·ho·wo)`` of ``x`` (M, C, H, W).
+
+        Built as ``kh·kw`` contiguous slice copies of the channel-major padded input
+        ``(C, M, H+2p, W+2p)``, so the forward pass is one GEMM ``W (O, C·kh·kw) @ cols``.
+        """
+        m, c, h, w = x.shape
+        p = self.padding
+        ho, wo = self._hw(h, w)
+        xt = np.zeros((c, m, h + 2 * p, w + 2 * p), dtype=x.dtype)
+        xt[:, :, p: p + h, p: p + w] = x.transpose(1, 0, 2, 3)
+        cols = np.empty((c, self.kh, self.kw, m, ho, wo), dtype=x.dtype)
+        for i, j, sl in self._windows(ho, wo):
+            cols[:, i, j] = xt[sl]
+        return cols.reshape(c * self.kh * self.kw, m * ho * wo), ho, wo
+
+    def _col2im(self, gcols: Any, xshape: tuple[int, ...], dtype: Any) -> Any:
+        """Adjoint of :meth:`_im2col`: ``gcols`` ``(C, kh, kw, M, ho, wo)`` → ``(M, C, H, W)``."""
+        m, c, h, w = xshape
+        p = self.padding
+        ho, wo = gcols.shape[-2:]
+        gxp = np.zeros((c, m, h + 2 * p, w + 2 * p), dtype=dtype)
+        for i, j, sl in self._windows(ho, wo):
+            gxp[sl] += gcols[:, i, j]
+        return np.ascontiguousarray(gxp[:, :, p: p + h, p: p + w].transpose(1, 0, 2, 3))
 
     def forward(self, x: Any, train: bool = False) -> tuple[Any, Any]:
         if x.ndim < 4 or x.shape[-3] != self.in_ch:
@@ -199,10 +210,10 @@ class Conv2d:
         x4 = x.reshape(-1, *x.shape[-3:])
         cols, ho, wo = self._im2col(x4)
         W = self.params["W"]
-        y = cols @ W.reshape(self.out_ch, -1).T
+        y = W.reshape(self.out_ch, -1) @ cols           # (O, M·ho·wo)
         if self.has_bias:
-            y += self.params["b"]
-        y = y.reshape(x4.shape[0], ho, wo, self.out_ch).transpose(0, 3, 1, 2)
+            y += self.params["b"][:, None]
+        y = y.reshape(self.out_ch, x4.shape[0], ho, wo).transpose(1, 0, 2, 3)
         y = np.ascontiguousarray(y).reshape(*lead, self.out_ch, ho, wo)
         return y, ((cols, x4.shape, x.shape) if train else None)
 
@@ -210,14 +221,15 @@ class Conv2d:
         cols, x4shape, xshape = cache
         W = self.params["W"]
         ho, wo = gy.shape[-2:]
-        gyc = gy.reshape(-1, self.out_ch, ho, wo).transpose(0, 2, 3, 1).reshape(-1, self.out_ch)
-        grads = {"W": (gyc.T @ cols).reshape(W.shape)}
+        gyt = np.ascontiguousarray(
+            gy.reshape(-1, self.out_ch, ho, wo).transpose(1, 0, 2, 3)).reshape(self.out_ch, -1)
+        grads = {"W": (gyt @ cols.T).reshape(W.shape)}
         if self.has_bias:
-            grads["b"] = gyc.sum(axis=0)
+            grads["b"] = gyt.sum(axis=1)
         gx = None
         if need_gx:
-            gcols = (gyc @ W.reshape(self.out_ch, -1)).reshape(
-                x4shape[0], ho, wo, self.in_ch, self.kh, self.kw)
+            gcols = (W.reshape(self.out_ch, -1).T @ gyt).reshape(
+                self.in_ch, self.kh, self.kw, x4shape[0], ho, wo)
             gx = self._col2im(gcols, x4shape, gy.dtype).reshape(xshape)
         return gx, grads
 
