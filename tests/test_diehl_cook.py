@@ -89,3 +89,74 @@ def test_learns_digits_better_than_chance():
     test_counts = dc.evaluate_counts(net, x[1000:1300], rng)
     acc = (dc.predict(test_counts, nl) == y[1000:1300]).mean()
     assert acc > 0.45  # measured 0.64 (chance 0.10)
+
+
+def test_defaults_bit_identical_to_reference():
+    """The default rule is unchanged by the binary option: weights, θ, counts and membrane state
+    after 3 training images and a batched evaluation equal the reference produced by the code
+    before the option existed (tests/golden/diehl_cook_default.npz)."""
+    from pathlib import Path
+
+    g = np.load(Path(__file__).parent / "golden" / "diehl_cook_default.npz")
+    p = dc.DCParams(n_exc=20)
+    net = dc.init_network(p, np.random.default_rng(4))
+    out = dc.train(net, _w3_images(3), np.random.default_rng(5))
+    ev = dc.evaluate_counts(net, _w3_images(4, seed=7), np.random.default_rng(6))
+    assert np.array_equal(out, g["counts"]) and np.array_equal(ev, g["eval_counts"])
+    np.testing.assert_allclose(net.w, g["w"], rtol=1e-12, atol=0)
+    np.testing.assert_allclose(net.theta, g["theta"], rtol=1e-12, atol=0)
+    np.testing.assert_allclose(net.history["dyn"].v, g["v"], rtol=1e-12, atol=0)
+
+
+def _binary_run(bp, n_img=2, n_exc=20):
+    p = dc.DCParams(n_exc=n_exc)
+    rng = np.random.default_rng(1)
+    net = dc.init_binary_network(p, rng, p_on=0.2)
+    on0 = net.w > 0
+    spikes = dc.poisson_input(_w3_images(n_img), p, np.random.default_rng(5))
+    total = 0
+    for s in range(n_img):
+        total += dc.present(net, spikes[:, s], learn=True, binary=bp, rng=rng).sum()
+    return p, net, on0, spikes.any(axis=0).any(axis=0), total
+
+
+def test_binary_option_keeps_one_bit_synapses():
+    from neurocircuit.snn.learning.stochastic_binary import StochasticBinaryParams
+
+    p, net, on0, _, total = _binary_run(StochasticBinaryParams(p_pot=0.2, p_dep=0.1,
+                                                                p_anti=0.05))
+    assert total > 0
+    on = net.w > 0
+    assert not np.array_equal(on, on0)  # it learnt
+    for row, b in zip(net.w, on):  # two levels per neuron: 0 and one on-level
+        assert np.ptp(row[b]) == 0
+    w_next = dc.normalize(net.w, p.norm_total)  # the next sample: on-level = 78 / n_on
+    for row, b in zip(w_next, on):
+        assert np.allclose(row[b], p.norm_total / b.sum(), rtol=1e-12, atol=0)
+
+
+def test_binary_option_deterministic_limits():
+    """p_pot = 1 only: synapses only switch on, and only from inputs that spiked; p_dep = 1 only:
+    they only switch off, again only where the input spiked; all zero: nothing changes."""
+    from neurocircuit.snn.learning.stochastic_binary import StochasticBinaryParams as SB
+
+    _, net, on0, spiked, total = _binary_run(SB(p_pot=1.0, p_dep=0.0, p_anti=0.0))
+    on = net.w > 0
+    assert total > 0 and np.all(on >= on0) and on.sum() > on0.sum()
+    assert not np.any((on & ~on0)[:, ~spiked])
+    _, net, on0, spiked, _ = _binary_run(SB(p_pot=0.0, p_dep=1.0, p_anti=0.0))
+    on = net.w > 0
+    assert np.all(on <= on0) and on.sum() < on0.sum()
+    assert not np.any((on0 & ~on)[:, ~spiked])
+    _, net, on0, _, _ = _binary_run(SB(p_pot=0.0, p_dep=0.0, p_anti=0.0))
+    assert np.array_equal(net.w > 0, on0)
+
+
+def test_binary_option_needs_rng():
+    from neurocircuit.errors import ParameterError
+    from neurocircuit.snn.learning.stochastic_binary import StochasticBinaryParams
+
+    p = dc.DCParams(n_exc=5)
+    net = dc.init_binary_network(p, np.random.default_rng(0))
+    with pytest.raises(ParameterError, match="rng"):
+        dc.present(net, np.zeros((p.n_present, 784), bool), binary=StochasticBinaryParams())

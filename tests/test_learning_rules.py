@@ -111,6 +111,24 @@ def test_stochastic_binary_probabilities():
     assert set(np.unique(w)) <= {0.0, 1.0}
 
 
+def test_stochastic_binary_event_form_windows():
+    """Event helpers (used by the Diehl & Cook binary option): windows and probabilities."""
+    p = stochastic_binary.StochasticBinaryParams(p_pot=1.0, p_dep=1.0, p_anti=1.0)
+    rng = np.random.default_rng(0)
+    d = np.array([0.0, p.t_pot, 1.5 * p.t_pot, np.inf])
+    on = stochastic_binary.switch_at_post(np.zeros(4, bool), d, p, rng)
+    assert list(on) == [True, True, False, False]  # potentiation only inside the window
+    off = stochastic_binary.switch_at_post(np.ones(4, bool), d, p, rng)
+    assert list(off) == [True, True, False, True]  # anti-Hebbian: older but finite only
+    dd = np.array([0.5 * p.t_dep, p.t_dep, 2 * p.t_dep, np.inf])
+    dep = stochastic_binary.switch_at_pre(np.ones(4, bool), dd, p, rng)
+    assert list(dep) == [False, False, True, True]
+    q = stochastic_binary.StochasticBinaryParams(p_anti=0.25)
+    n = 8000
+    kept = stochastic_binary.switch_at_post(np.ones(n, bool), np.full(n, 1.0), q, rng)
+    assert abs((1 - kept.mean()) - 0.25) < 4 * np.sqrt(0.25 * 0.75 / n)
+
+
 def test_stochastic_binary_seeded():
     p = stochastic_binary.StochasticBinaryParams()
     outs = []

@@ -24,6 +24,15 @@ spike :math:`w \mathrel{+}= \nu_{post}\,pre\,post_2^{before}`; clipped to [0, w_
 excitatory neuron are normalised to sum to 78.
 
 Input rates are ``pixel/255 * 63.75`` Hz × intensity/2 (the paper's pixel/8 × intensity).
+Option ``binary=StochasticBinaryParams(...)`` (:func:`present`, :func:`train`) replaces this rule
+with stochastic STDP on 1-bit synapses (Querlioz et al. 2013; Yousefzadeh et al. 2018; see
+:mod:`.learning.stochastic_binary`): each synapse is on or off, ``w_ij = b_ij g_i`` with
+:math:`b_{ij}\in\{0,1\}` and the per-neuron level :math:`g_i = 78/\sum_j b_{ij}` (the same
+normalisation, applied to binary weights, so every row holds two values). At a post spike, synapses
+whose latest pre spike is within ``t_pot`` switch on with probability ``p_pot`` and the older
+ones switch off with ``p_anti``; at a pre spike after a post spike within ``t_dep`` they switch off
+with ``p_dep``. The draws come from the ``rng`` passed in; without ``binary`` nothing changes.
+
 After training, neurons are labelled by the class they respond to most; an image is classified
 by the class whose labelled neurons fire most. Evaluation (no plasticity) runs a batch of images
 in parallel, which is exact because the weights are frozen.
@@ -36,12 +45,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..units import param, validate
+from .learning import stochastic_binary as _sb
 from .learning.homeostasis import normalize
 
 __all__ = [
     "DCParams",
     "DCNetwork",
     "init_network",
+    "init_binary_network",
     "present",
     "run_batch",
     "train",
@@ -119,6 +130,15 @@ def init_network(params: DCParams, rng: np.random.Generator) -> DCNetwork:
     return DCNetwork(params, w, np.full(params.n_exc, params.theta_init))
 
 
+def init_binary_network(params: DCParams, rng: np.random.Generator, p_on: float = 0.2
+                        ) -> DCNetwork:
+    """Binary-synapse network: each synapse on with probability ``p_on``, rows normalised to
+    ``norm_total`` (every on-synapse of neuron i weighs ``norm_total / n_on_i``)."""
+    b = (rng.random((params.n_exc, params.n_input)) < p_on).astype(np.float64)
+    return DCNetwork(params, normalize(b, params.norm_total),
+                     np.full(params.n_exc, params.theta_init))
+
+
 def poisson_input(
     images: np.ndarray, params: DCParams, rng: np.random.Generator, intensity: float = 2.0
 ) -> np.ndarray:
@@ -164,6 +184,8 @@ def present(
     learn: bool = True,
     theta_adapt: bool | None = None,
     fast_forward: bool = True,
+    binary: _sb.StochasticBinaryParams | None = None,
+    rng: np.random.Generator | None = None,
 ) -> np.ndarray:
     """Present one sample (input spikes ``(n_present, n_input)`` bool) plus the rest period.
 
@@ -173,12 +195,21 @@ def present(
     (without conductances the membranes relax exponentially to rest and no neuron can fire), so
     the result equals step-by-step simulation to within that tolerance.
     Updates ``net.w`` and ``net.theta`` in place when learning; returns the excitatory spike
-    counts during the presentation.
+    counts during the presentation. With ``binary`` (stochastic 1-bit STDP, see the module
+    docstring) learning draws from ``rng``, which is then required.
     """
     p = net.params
     theta_adapt = learn if theta_adapt is None else theta_adapt
     if learn:
         net.w = normalize(net.w, p.norm_total)
+    if learn and binary is not None:
+        if rng is None:
+            from ..errors import ParameterError
+
+            raise ParameterError("present(binary=...) needs an rng for the stochastic switches.")
+        on = net.w > 0
+        level = p.norm_total / np.maximum(on.sum(axis=1), 1)  # g_i of an on-synapse
+        net.w = on * level[:, None]  # exactly two values per row
     dyn = net.history.get("dyn") or _init_dyn(p)
     wt = np.ascontiguousarray(net.w.T)  # (n_input, n_exc): an input spike reads one row
     dt = p.dt
@@ -232,7 +263,11 @@ def present(
             if idx.size:
                 blk = wt[idx]
                 ge[:n] += blk.sum(axis=0)
-                if learn:
+                if learn and binary is not None:
+                    on = _sb.switch_at_pre(blk > 0, (t - t_post)[None, :], binary, rng)
+                    wt[idx] = on * level
+                    t_pre[idx] = t
+                elif learn:
                     blk -= p.nu_pre * np.exp((t_post - t) / p.tau_post1)
                     np.clip(blk, 0.0, p.w_max, out=blk)
                     wt[idx] = blk
@@ -252,7 +287,11 @@ def present(
                 if theta_adapt:
                     theta_spikes[fe] += 1
                     thr[fe] += p.theta_plus
-                if learn:
+                if learn and binary is not None:
+                    on = _sb.switch_at_post(wt[:, fe] > 0, (t - t_pre)[:, None], binary, rng)
+                    wt[:, fe] = on * level[fe]
+                    t_post[fe] = t
+                elif learn:
                     pre = np.exp((t_pre - t) / p.tau_pre)
                     post2 = np.exp((t_post[fe] - t) / p.tau_post2)
                     wt[:, fe] = np.clip(
@@ -336,10 +375,12 @@ def train(
     min_spikes: int = 5,
     max_intensity: float = 32.0,
     progress: bool = False,
+    binary: _sb.StochasticBinaryParams | None = None,
 ) -> np.ndarray:
     """One pass over ``images`` with plasticity; re-presents at higher intensity when fewer than
     ``min_spikes`` excitatory spikes occur (the paper's procedure). Returns the counts
-    ``(N, n_exc)`` of the final presentation of each image."""
+    ``(N, n_exc)`` of the final presentation of each image. ``binary``: stochastic 1-bit STDP
+    instead of the default rule (its switches also draw from ``rng``)."""
     from tqdm.auto import tqdm
 
     out = np.zeros((len(images), net.params.n_exc), dtype=np.int64)
@@ -347,7 +388,10 @@ def train(
         intensity = 2.0
         while True:
             spikes = poisson_input(images[n : n + 1], net.params, rng, intensity)[:, 0]
-            counts = present(net, spikes, learn=True)
+            if binary is None:
+                counts = present(net, spikes, learn=True)
+            else:
+                counts = present(net, spikes, learn=True, binary=binary, rng=rng)
             if counts.sum() >= min_spikes or intensity >= max_intensity:
                 break
             intensity += 1.0

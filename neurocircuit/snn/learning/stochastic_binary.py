@@ -22,7 +22,8 @@ import numpy as np
 
 from ...units import param, validate
 
-__all__ = ["StochasticBinaryParams", "SpikeClock", "init_traces", "update"]
+__all__ = ["StochasticBinaryParams", "SpikeClock", "init_traces", "update", "switch_at_post",
+           "switch_at_pre"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,28 @@ def init_traces(batch: int, n_pre: int, n_post: int) -> SpikeClock:
     return SpikeClock(np.full((batch, n_pre), np.inf), np.full((batch, n_post), np.inf))
 
 
+def switch_at_post(on, d_pre, params: StochasticBinaryParams, rng):
+    """Event form of the post-spike rule: ``on`` (bool, any shape) are the synapses of neurons
+    that spiked now, ``d_pre`` (broadcastable to ``on``) the time since their latest pre spike
+    (inf: none yet). Returns the new states; draws ``rng.random(on.shape)`` once.
+
+    ``0 ≤ Δt ≤ T_pot``: 0→1 with probability p_pot; finite ``Δt > T_pot``: 1→0 with p_anti.
+    """
+    u = rng.random(on.shape)
+    pot = (d_pre <= params.t_pot) & (u < params.p_pot) & ~on
+    anti = (d_pre > params.t_pot) & np.isfinite(d_pre) & (u < params.p_anti) & on
+    return (on | pot) & ~anti
+
+
+def switch_at_pre(on, d_post, params: StochasticBinaryParams, rng):
+    """Event form of the pre-spike rule: ``on`` are the synapses of inputs that spiked now,
+    ``d_post`` the time since the latest post spike *strictly before* this step.
+    ``0 < Δt ≤ T_dep``: 1→0 with probability p_dep. Draws ``rng.random(on.shape)`` once."""
+    u = rng.random(on.shape)
+    dep = (d_post <= params.t_dep) & (u < params.p_dep) & on
+    return on & ~dep
+
+
 def update(w, clock: SpikeClock, pre, post, params: StochasticBinaryParams, dt: float, rng):
     """One step for binary ``w`` ``(n_post, n_pre)``; the batch axis is processed in order."""
     w = np.array(w, dtype=np.float64, copy=True)
@@ -60,17 +83,9 @@ def update(w, clock: SpikeClock, pre, post, params: StochasticBinaryParams, dt: 
         if post_b.any():
             d = since_pre[b][None, :]  # Δt = t_post - t_pre for the latest pre spike
             rows = np.flatnonzero(post_b)
-            u = rng.random((rows.size, w.shape[1]))
-            wr = w[rows]
-            pot = (d <= params.t_pot) & (u < params.p_pot) & (wr == 0)
-            anti = (d > params.t_pot) & np.isfinite(d) & (u < params.p_anti) & (wr == 1)
-            wr = np.where(pot, 1.0, np.where(anti, 0.0, wr))
-            w[rows] = wr
+            w[rows] = switch_at_post(w[rows] == 1, d, params, rng)
         if pre_b.any():
             cols = np.flatnonzero(pre_b)
             d = clock.since_post[b][:, None] + dt  # post strictly before this pre spike
-            u = rng.random((w.shape[0], cols.size))
-            wc = w[:, cols]
-            dep = (d <= params.t_dep) & (u < params.p_dep) & (wc == 1)
-            w[:, cols] = np.where(dep, 0.0, wc)
+            w[:, cols] = switch_at_pre(w[:, cols] == 1, d, params, rng)
     return w, SpikeClock(since_pre, since_post)
