@@ -5,6 +5,7 @@ variation it beats plain training on sampled chips."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -184,3 +185,74 @@ def test_scale_noise_scales_every_sigma():
     assert hw.scale_noise(None, None, 3.0) == (None, None)
     with pytest.raises(ParameterError):
         hw.scale_noise(None, None, -1.0)
+
+
+CALIBRATED = str(Path(__file__).resolve().parents[1] / "models" / "calibrated" / "dpi-neuron.json")
+
+
+def test_calibrated_variation_scales_and_counts_as_noise():
+    from neurocircuit.hardware.chip import CalibratedVariation
+
+    cv = CalibratedVariation(CALIBRATED)
+    sp, nv = hw.scale_noise(None, cv, 2.5)
+    assert sp is None and nv == CalibratedVariation(CALIBRATED, scale=2.5)
+    assert not hw.HardwareNoise(neuron=cv).neurons_ideal
+    with pytest.raises(ParameterError, match="neither"):
+        hw.scale_noise(None, lambda shape, rng: {"gain": np.ones(shape)}, 2.0)
+
+
+def test_pooled_sampler_resamples_its_pool():
+    calls = []
+
+    def sampler(shape, rng):
+        calls.append(shape)
+        return {"gain": rng.lognormal(0.0, 0.3, shape)}
+
+    ps = hw.PooledSampler(sampler, pool=500, seed=3)
+    assert calls == [(500,)]
+    pool = sampler((500,), np.random.default_rng(3))["gain"]
+    d1 = ps((4, 1, 7), np.random.default_rng(0))["gain"]
+    d2 = ps((4, 1, 7), np.random.default_rng(0))["gain"]
+    assert d1.shape == (4, 1, 7) and np.array_equal(d1, d2)
+    assert np.isin(d1, pool).all()
+    assert len(calls) == 2  # the pool is drawn once; calls do not re-run the sampler
+    big = ps((20000,), np.random.default_rng(1))["gain"]
+    assert np.log(big).std() == pytest.approx(np.log(pool).std(), rel=0.05)
+    with pytest.raises(ParameterError, match="pool"):
+        hw.PooledSampler(sampler, pool=0)
+
+
+def test_generic_sampler_in_training_and_silent_neurons(batch):
+    """A sampler without σ fields is used as is; a gain of 0 gives a finite threshold."""
+    x, y = batch
+    net = _net(h=7)
+
+    def sampler(shape, rng):
+        g = np.ones(shape)
+        g[..., 0] = 0.0  # the first neuron of each layer is silent
+        return {"gain": g}
+
+    sh = hw.sample_network(net, hw.HardwareNoise(neuron=sampler), np.random.default_rng(0))
+    v = sh.nodes[1].value("v_th")
+    assert np.isfinite(v).all() and v[0] == pytest.approx(1e3) and v[1] == 1.0
+    lval, _, grads = hw.hw_loss_and_grad(net, x, y, 4, hw.HardwareNoise(neuron=sampler),
+                                         np.random.default_rng(0))
+    assert np.isfinite(lval) and all(np.isfinite(g[k]).all() for g in grads for k in g)
+
+
+def test_compare_streams_levels_with_calibrated_neurons():
+    from neurocircuit.hardware.chip import CalibratedVariation
+
+    xtr, ytr = datasets.load("digits", split="train", limit=256, flatten=True)
+    xte, yte = datasets.load("digits", split="test", limit=64, flatten=True)
+    cv = CalibratedVariation(CALIBRATED)
+    seen = []
+    res = hw.compare(lambda: _net(h=16), (xtr, ytr, xte, yte), T=4, epochs=1,
+                     spec=CrossbarSpec(levels=8, g_c2c=0.05), neuron=cv, n_chips=3,
+                     scales=(1.0, 2.0),
+                     train_noise=hw.HardwareNoise(CrossbarSpec(levels=8, g_c2c=0.05),
+                                                  hw.PooledSampler(cv, 1000)),
+                     on_level=lambda row, part: seen.append((row["scale"], len(part["levels"]))))
+    assert seen == [(1.0, 1), (2.0, 2)]
+    assert [r["scale"] for r in res["levels"]] == [1.0, 2.0]
+    assert all(len(r["plain"]["acc"]) == 3 for r in res["levels"])

@@ -57,7 +57,7 @@ from ..snn.network import Sequential
 from ..snn.optim import Adam, grads_of, params_of
 from ..snn.spiking import LIF
 
-__all__ = ["HardwareNoise", "implied_sigma", "perturb_weight", "sample_network",
+__all__ = ["HardwareNoise", "PooledSampler", "implied_sigma", "perturb_weight", "sample_network",
            "hw_loss_and_grad", "train_step_hw", "train_hardware_aware", "scale_noise",
            "compare", "plot_histograms"]
 
@@ -72,15 +72,18 @@ class HardwareNoise:
         Crossbar model of every dense layer (levels, ``g_c2c``, ``g_d2d``, faults, drift);
         ``None`` keeps ideal weights. Read-path effects (ADC, DAC, read noise, IR drop) are
         not injected.
-    neuron : NeuronVariation, optional
-        Per-neuron gain (``θ/g``) and leak spreads of every LIF node; ``None``: none.
+    neuron : NeuronVariation or neuron sampler, optional
+        Per-neuron gain (``θ/g``) and leak spreads of every LIF node; any callable
+        ``sampler(shape, rng) -> {"gain": ..., ["beta_scale": ...]}`` works (e.g.
+        :class:`~neurocircuit.hardware.chip.CalibratedVariation` or a :class:`PooledSampler`
+        of it); ``None``: none.
     chips_per_batch : int
         ``K`` chips sampled per minibatch; the batch is split evenly among them along the
         instance axis (``K = 1``: one chip for the whole minibatch).
     """
 
     spec: CrossbarSpec | None = None
-    neuron: NeuronVariation | None = None
+    neuron: Any = None
     chips_per_batch: int = 1
 
     def __post_init__(self) -> None:
@@ -99,19 +102,64 @@ class HardwareNoise:
 
     @property
     def neurons_ideal(self) -> bool:
-        """True when no neuron parameter is perturbed."""
+        """True when no neuron parameter is perturbed (a generic sampler never is)."""
         n = self.neuron
-        return n is None or not (n.gain_sigma or n.beta_sigma)
+        if n is None:
+            return True
+        if isinstance(n, NeuronVariation):
+            return not (n.gain_sigma or n.beta_sigma)
+        return False
 
 
-def scale_noise(spec: CrossbarSpec | None, neuron: NeuronVariation | None,
-                scale: float) -> tuple[CrossbarSpec | None, NeuronVariation | None]:
+@dataclass(frozen=True)
+class PooledSampler:
+    r"""A neuron sampler resampling a fixed pool drawn once from another sampler.
+
+    ``pool`` neurons are drawn from ``sampler`` at construction (seeded); every call returns
+    pool entries picked uniformly with replacement, i.e. draws from the empirical distribution
+    of the pool (a bootstrap). Meant for training-time noise injection where the underlying
+    sampler is expensive per call (:class:`~neurocircuit.hardware.chip.CalibratedVariation`
+    evaluates its compact model for every neuron); evaluation chips should use the sampler
+    itself.
+
+    Parameters
+    ----------
+    sampler : callable
+        ``sampler(shape, rng) -> dict`` of per-neuron arrays.
+    pool : int
+        Pool size (>= 1).
+    seed : int
+        Seed of the pool draw.
+    """
+
+    sampler: Any
+    pool: int = 100_000
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if int(self.pool) != self.pool or self.pool < 1:
+            raise ParameterError(
+                "The 'pool' parameter of PooledSampler must be an integer >= 1. "
+                f"Got {self.pool!r} instead."
+            )
+        draw = self.sampler((int(self.pool),), np.random.default_rng(self.seed))
+        object.__setattr__(self, "_draw", {k: np.asarray(v).reshape(-1)
+                                           for k, v in draw.items()})
+
+    def __call__(self, shape: tuple[int, ...], rng: np.random.Generator) -> dict[str, np.ndarray]:
+        idx = rng.integers(0, int(self.pool), size=shape)
+        return {k: v[idx] for k, v in self._draw.items()}  # type: ignore[attr-defined]
+
+
+def scale_noise(spec: CrossbarSpec | None, neuron: Any,
+                scale: float) -> tuple[CrossbarSpec | None, Any]:
     """Multiply every variation σ (``g_c2c``, ``g_d2d``, gain, leak) by ``scale``.
 
     Parameters
     ----------
     spec : CrossbarSpec or None
-    neuron : NeuronVariation or None
+    neuron : NeuronVariation, CalibratedVariation (anything with a ``scale`` field) or None
+        A calibrated distribution gets its ``scale`` (spread multiplier) multiplied.
     scale : float
         σ multiplier (levels, ADC and faults are kept).
 
@@ -124,9 +172,19 @@ def scale_noise(spec: CrossbarSpec | None, neuron: NeuronVariation | None,
         raise ParameterError(f"The 'scale' parameter must be >= 0. Got {scale!r} instead.")
     s = None if spec is None else replace(spec, g_c2c=spec.g_c2c * scale,
                                           g_d2d=spec.g_d2d * scale)
-    n = None if neuron is None else replace(neuron, gain_sigma=neuron.gain_sigma * scale,
-                                            beta_sigma=neuron.beta_sigma * scale,
-                                            offset_sigma=neuron.offset_sigma * scale)
+    if neuron is None:
+        n = None
+    elif isinstance(neuron, NeuronVariation):
+        n = replace(neuron, gain_sigma=neuron.gain_sigma * scale,
+                    beta_sigma=neuron.beta_sigma * scale,
+                    offset_sigma=neuron.offset_sigma * scale)
+    elif hasattr(neuron, "scale"):
+        n = replace(neuron, scale=neuron.scale * scale)
+    else:
+        raise ParameterError(
+            f"Cannot scale the variation of neuron sampler {type(neuron).__name__!r}: it has "
+            "neither 'gain_sigma' nor 'scale'."
+        )
     return s, n
 
 
@@ -218,7 +276,8 @@ def sample_network(net: Sequential, noise: HardwareNoise,
             if len(shape) != 1:
                 raise ParameterError("Per-neuron variation is supported after dense layers only.")
             draw = noise.neuron((k, 1, shape[0]) if k > 1 else (shape[0],), rng)
-            v_th = (node.value("v_th") / draw["gain"]).astype(np.float32)
+            # a silent neuron (gain 0) gets a large finite threshold, as on the chips
+            v_th = (node.value("v_th") / np.maximum(draw["gain"], 1e-3)).astype(np.float32)
             beta = node.value("beta")
             if "beta_scale" in draw:
                 beta = np.clip(beta * draw["beta_scale"], 0.0, 1.0).astype(np.float32)
@@ -393,7 +452,7 @@ def compare(
     T: int,
     epochs: int,
     spec: CrossbarSpec | None,
-    neuron: NeuronVariation | None,
+    neuron: Any,
     n_chips: int = 100,
     scales: Sequence[float] = (1.0,),
     train_noise: HardwareNoise | None = None,
@@ -404,6 +463,7 @@ def compare(
     calib_n: int = 200,
     eval_batch: int = 200,
     say: Callable[[str], None] | None = None,
+    on_level: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Plain against hardware-aware training, both evaluated on the same sampled chips.
 
@@ -414,7 +474,7 @@ def compare(
     data : tuple
         ``(x_train, y_train, x_test, y_test)``, static samples ``(N, features)``.
     T, epochs, batch_size, lr, loss : training setup shared by both runs (Adam).
-    spec, neuron : CrossbarSpec, NeuronVariation or None
+    spec, neuron : CrossbarSpec, NeuronVariation (or neuron sampler) or None
         Chip model at scale 1 (evaluation; also training unless ``train_noise`` is given).
     n_chips : int
         Chips sampled per evaluated scale (same chip seed for both networks).
@@ -430,6 +490,9 @@ def compare(
         Test samples per chip-evaluation call (memory: ``T·N·batch·hidden`` floats).
     say : callable, optional
         Progress messages.
+    on_level : callable, optional
+        ``on_level(row, partial)`` after every evaluated scale (``partial``: the result so
+        far, same keys as the return value), to stream results of long runs.
 
     Returns
     -------
@@ -480,6 +543,9 @@ def compare(
         if say:
             say(f"scale {sc}: plain {row['plain']['mean']:.4f}, hwaware "
                 f"{row['hwaware']['mean']:.4f} (gain {row['gain_points']:+.2f} points)")
+        if on_level is not None:
+            on_level(row, {"nominal": nominal, "train_s": train_s, "history": hist,
+                           "levels": list(levels), "selected": row, "nets": nets})
     selected = next((r for r in levels if r["scale"] == 1.0), None)
     if selected is None:
         selected = next((r for r in levels if r["plain_loss_points"] >= 2.0), levels[-1])
