@@ -119,3 +119,88 @@ def test_poor_fit_warns():
         warnings.simplefilter("error")
         fit_fi(LinearIFParams(), i, linear_if_rate(LinearIFParams(q_th=2e-13), i),
                {"q_th": Free(1e-13, 1e-15, 1e-11)}, n_starts=1)
+
+
+# --- spike-train (ISI) fits under a fluctuating input ---------------------------------------
+
+
+def _ou_train(model, t_stop=0.2, seed=5, dt=1e-5, mean=2e-10, sigma=6e-11):
+    """An OU current and the spike train the model itself produces from a spike at 1 ms,
+    generated with the interval predictor (so that data and fit use the same integrator)."""
+    from neurocircuit.calibrate.isi_fit import predict_isi
+    from neurocircuit.circuits.testbenches import ou_samples
+
+    t, i = ou_samples(mean, sigma, 5e-3, t_stop, 2e-4, seed)
+    sp = [1e-3]
+    while True:
+        n = int((t_stop - 0.01 - sp[-1]) / dt)
+        if n < 10:
+            break
+        win = np.interp(sp[-1] + dt * np.arange(n), t, i)[:, None]
+        nxt = predict_isi(model, win, dt)[0]
+        if not np.isfinite(nxt):
+            break
+        sp.append(sp[-1] + nxt)
+    return t, i, np.array(sp)
+
+
+def test_isi_windows_and_prediction_of_the_true_model():
+    from neurocircuit.calibrate.isi_fit import isi_windows, predict_isi
+
+    truth = LinearIFParams(q_th=9e-13, i_leak=9.5e-11, tau=0.05, t_ref=2.8e-4)
+    t, i, sp = _ou_train(truth)
+    assert sp.size > 10
+    cur, isi = isi_windows(t, i, sp, 1e-5)
+    assert cur.shape[1] == isi.size == sp.size - 1
+    np.testing.assert_allclose(cur[0], np.interp(sp[:-1], t, i))
+    pred = predict_isi(truth, cur, 1e-5)
+    # restarted at each spike, the generating model predicts every interval (to a step)
+    np.testing.assert_allclose(pred, isi, rtol=1e-9, atol=0)
+    # a 5 % larger threshold charge lengthens every interval
+    wrong = predict_isi(LinearIFParams(q_th=9.45e-13, i_leak=9.5e-11, tau=0.05, t_ref=2.8e-4),
+                        cur, 1e-5)
+    assert np.all(wrong > isi)
+
+
+def test_recover_leaky_if_from_spike_train_and_fi():
+    from neurocircuit.calibrate.isi_fit import fit_isi
+
+    truth = {"q_th": 9e-13, "i_leak": 9.5e-11, "tau": 0.05, "t_ref": 2.8e-4}
+    model = LinearIFParams(**truth)
+    t, i, sp = _ou_train(model, t_stop=0.12)
+    cur = np.geomspace(1.5e-10, 3e-8, 6)
+    rates = linear_if_rate(model, cur)
+    free = {"q_th": Free(8e-13, 1e-14, 1e-10), "i_leak": Free(8e-11, 1e-12, 1e-8),
+            "tau": Free(0.04, 1e-4, 10.0), "t_ref": Free(2.5e-4, 1e-6, 1e-2)}
+    fit = fit_isi(LinearIFParams(), t, i, sp, free, 1e-5, fi=(cur, rates), n_starts=1)
+    _close(fit, truth)
+
+
+def test_isi_fit_rejects_too_few_spikes():
+    from neurocircuit.calibrate.isi_fit import fit_isi
+    from neurocircuit.errors import FitError
+
+    with pytest.raises(FitError, match=">= 3 circuit spikes"):
+        fit_isi(LinearIFParams(), [0.0, 1.0], [0.0, 0.0], [0.1, 0.2],
+                {"q_th": Free(1e-13, 1e-14, 1e-12)}, 1e-5)
+
+
+# --- Izhikevich F–I by simulation --------------------------------------------------------
+
+
+def test_izhikevich_rate_matches_step_simulation():
+    from neurocircuit.calibrate.izhikevich_fi import izhikevich_rate
+    from neurocircuit.calibrate.neuron_models import IzhikevichParams, simulate_neuron
+
+    p = IzhikevichParams()
+    cur = np.array([2e-9, 6e-9, 1.2e-8])
+    dt = 2e-5
+    r = izhikevich_rate(p, cur, 0.5, dt)
+    spikes = simulate_neuron(p, np.tile(cur, (25000, 1)), dt)
+    for j in range(cur.size):
+        t = np.nonzero(spikes[:, j])[0] * dt
+        if t.size < 3:
+            assert r[j] == 0.0
+        else:  # sub-step times differ from the step indices by < dt
+            assert r[j] == pytest.approx((t.size - 2) / (t[-1] - t[1]), rel=2 * dt / (t[-1] - t[1]))
+    assert r[0] == 0.0 and 0 < r[1] < r[2]

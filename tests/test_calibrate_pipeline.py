@@ -87,3 +87,52 @@ def test_stdp_window_calibration():
                               d, workers=1)
     assert r["heldout_nrmse"] < 0.10
     assert r["params"]["tau_plus"] > 0 and r["params"]["a_plus"] > 0
+
+
+def test_recipes_for_every_owned_neuron():
+    from dataclasses import fields
+
+    from neurocircuit.calibrate.pipeline import SPECS, calibrate
+    from neurocircuit.circuits.registry import get
+    from neurocircuit.errors import ParameterError
+
+    for name in ("axon-hillock", "if-refractory", "tau-cell-neuron", "log-domain-neuron",
+                 "switched-cap-lif", "quadratic-if"):
+        cs = SPECS[name]
+        p = get(name).params(get(name).default_preset)
+        base = cs.base(p)
+        free = cs.free(p)
+        assert set(cs.mc_free) <= set(free) <= {f.name for f in fields(base)}
+        for n, f in free.items():  # the initial guess lies inside its bounds
+            assert 0 < f.lo <= f.init <= f.hi, (name, n)
+        ou = cs.ou(p)
+        assert ou["sigma"] > 0 and ou["t_stop"] > 0 and ou.get("window", 2e-3) > 0
+    with pytest.raises(ParameterError, match="No calibration recipe"):
+        calibrate("no-such-neuron")
+
+
+def test_digital_model_output_is_the_reference_rule():
+    from neurocircuit.calibrate.digital_cal import model_output, random_bits
+    from neurocircuit.circuits.neurons.digital_if import DigitalIFParams, reference
+
+    for cp in (DigitalIFParams(), DigitalIFParams(mode="subtract", refractory=2, leak=2)):
+        bits = random_bits(7, 300, (cp.w0, cp.w1))
+        assert bits.shape == (300, 2) and bits[:, 0].mean() > bits[:, 1].mean()
+        _, ref = reference(cp, bits)
+        out = model_output(cp, bits)
+        assert out.sum() > 5
+        np.testing.assert_array_equal(out, np.asarray(ref, int))
+
+
+@pytest.mark.ngspice
+def test_calibrate_digital_if_bit_exact(tmp_path):
+    from neurocircuit.calibrate.calibrated import load, model_params
+    from neurocircuit.calibrate.pipeline import calibrate
+
+    out = calibrate("digital-if", out=tmp_path / "d.json", mc=1, workers=1)
+    v = out["validation"]
+    assert v["bit_exact"] and v["mc_runs"] == v["mc_runs_exact"] == 1
+    assert v["n_spikes_circuit"] > 3
+    cal = load(tmp_path / "d.json")
+    m = model_params(cal)
+    assert m.theta == 20 and isinstance(m.n_bits, int) and cal.distribution is None

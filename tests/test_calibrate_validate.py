@@ -99,3 +99,20 @@ def test_loader_rejects_non_json(tmp_path):
         load(p)
     with pytest.raises(DataError, match="no such"):
         load(tmp_path / "missing.json")
+
+
+@pytest.mark.ngspice
+@pytest.mark.slow
+def test_committed_if_refractory_model_times_spikes_on_fresh_ou():
+    """The committed if-refractory model on a fresh OU stimulus (seed never used in fitting)."""
+    from pathlib import Path
+
+    from neurocircuit.calibrate.validate import held_out_ou
+    from neurocircuit.circuits.registry import get
+
+    cal = load(Path(__file__).resolve().parents[1] / "models/calibrated/if-refractory.json")
+    p = get("if-refractory").params("vanschaik2001")
+    val = held_out_ou("if-refractory", p, model_params(cal), 2 * p.i_leak, 0.5 * p.i_leak, 5e-3,
+                      0.3, 4242, 2e-4, 1e-5, 0.5 * p.vdd, max_step=18e-6)
+    assert val["n_circuit"] > 15
+    assert val["gamma"] >= 0.9

@@ -88,6 +88,7 @@ def fit_model(
     warn_rel: float | None = 0.05,
     max_nfev: int = 400,
     what: str = "model",
+    diff_step: float = 1e-6,
 ) -> Fit:
     """Fit the free parameters of ``build(values)`` so that ``predict(params) ≈ target``.
 
@@ -108,6 +109,9 @@ def fit_model(
         Number of starts (the first is ``init``; the others random in the bounds, seeded).
     warn_rel
         Emit :class:`FitWarning` if the RMS of the weighted residuals exceeds it.
+    diff_step
+        Relative finite-difference step of the Jacobian (raise it for simulated predictions
+        whose time grid makes them piecewise smooth).
     """
     from scipy.optimize import least_squares
 
@@ -134,7 +138,7 @@ def fit_model(
     best = None
     for s in starts:
         res = least_squares(resid, s, bounds=(lo, hi), x_scale="jac", max_nfev=max_nfev,
-                            diff_step=1e-6)
+                            diff_step=diff_step)
         if best is None or res.cost < best.cost:
             best = res
     if best is None:

@@ -27,6 +27,21 @@ tau-cell; finite ``x_p`` the log-domain neuron's ``I_mem²/I_p`` feedback (QIF, 
 the DPI's positive feedback. Without adaptation
 ``T = τ ∫_{x_r}^{1} dx / (x²/x_p − x + s) + t_ref`` in closed form (atan / log).
 
+**Full DPI form** (``x_th = I_th/I_spk > 0``; Chicca 2014 / teili). The DPI's input branch
+passes ``I_in·I_th/(I_th + I_mem)`` onto ``C_mem``, where the leak ``I_τ`` and the adaptation
+current ``I_ahp = a·I_τ`` sink charge; with ``I_mem ∝ exp(κV_mem/U_T)`` this reads::
+
+    τ dx/dt = s·x/(x + x_th) − x(1 + a) + x²/x_p,      x ≥ x_r (V_mem ≥ 0),   x(0) = x_r
+
+(teili's ``τ(1 + I_th/I_mem) dI_mem/dt + I_mem(1 + I_ahp/I_τ) = (I_th/I_τ)(I_in − I_ahp) − I_th
++ f(I_mem)`` divided by ``I_spk(1 + I_th/I_mem)``, with the feedback linearised to
+``f(I_mem) ≈ I_mem²/I_p``). Below ``I_th`` the membrane grows exponentially,
+``x ∝ exp((s/x_th − 1 − a) t/τ)`` (the voltage-domain charging of ``C_mem`` from the reset
+level), above it relaxes as the LIF form; adaptation is a shunt (it adds to the leak). Input
+currents below zero are clipped (a current mirror passes none). It is integrated in
+``ln x`` (exact for coefficients frozen over a step); the F–I curve is a quadrature
+``T = τ ∫_{ln x_r}^{0} du / (s/(e^u + x_th) − 1 − a + e^u/x_p) + t_ref``.
+
 **Izhikevich** (:class:`IzhikevichParams`; quadratic-if circuit), in model units
 (mV, ms scaled by ``t_scale`` seconds, current scaled by ``i_scale`` amperes)::
 
@@ -175,6 +190,7 @@ class CurrentModeParams:
     t_ref: Any = param(1e-3, unit="s", doc="refractory (dead) time")
     tau_ahp: Any = param(INF, unit="s", doc="adaptation time constant")
     b_ahp: Any = param(0.0, doc="adaptation increment per spike (threshold units)")
+    x_th: Any = param(0.0, doc="DPI threshold current I_th/I_spk (> 0: full DPI form)")
 
     def __post_init__(self) -> None:
         validate(self)
@@ -185,6 +201,17 @@ class CurrentModeParams:
             raise ParameterError(
                 "CurrentModeParams needs 0 <= x_reset < 1, t_ref >= 0 s and b_ahp >= 0. "
                 f"Got {self.x_reset!r}, {self.t_ref!r}, {self.b_ahp!r} instead.")
+        xt = _arr(self.x_th)
+        if np.any(~np.isfinite(xt) | (xt < 0)) or (np.any(xt > 0) and np.any(xr <= 0)):
+            raise ParameterError(
+                "The 'x_th' parameter of CurrentModeParams must be >= 0 and finite, and the "
+                f"full DPI form (x_th > 0) needs x_reset > 0. Got {self.x_th!r}, "
+                f"{self.x_reset!r} instead.")
+
+    @property
+    def dpi(self) -> bool:
+        """Whether the full DPI form (``x_th > 0``) is used."""
+        return bool(np.any(_arr(self.x_th) > 0))
 
 
 class CurrentModeState(NamedTuple):
@@ -198,9 +225,10 @@ class CurrentModeState(NamedTuple):
 
 def current_mode_init(params: CurrentModeParams, shape: tuple[int, ...],
                       xp: Any = np) -> CurrentModeState:
-    """Resting state (``x = 0``)."""
+    """Resting state (``x = 0``; ``x = x_r`` in the full DPI form)."""
     z = xp.zeros(shape)
-    return CurrentModeState(z, z, z, z)
+    x = z + _arr(params.x_reset) if params.dpi else z
+    return CurrentModeState(x, z, z, z)
 
 
 def _quad_integral(xr: np.ndarray, s: np.ndarray, xp_: np.ndarray) -> np.ndarray:
@@ -221,8 +249,38 @@ def _quad_integral(xr: np.ndarray, s: np.ndarray, xp_: np.ndarray) -> np.ndarray
         return np.where(a > 0, quad, lin)
 
 
-def _cm_rate(p: CurrentModeParams, s: np.ndarray) -> np.ndarray:
-    t = _arr(p.tau) * _quad_integral(_arr(p.x_reset), s, _arr(p.x_p)) + _arr(p.t_ref)
+_GL_U, _GL_W = np.polynomial.legendre.leggauss(96)
+
+
+def _dpi_integral(xr: np.ndarray, s: np.ndarray, xp_: np.ndarray, xt: np.ndarray,
+                  a: Any = 0.0) -> np.ndarray:
+    """``∫_{ln x_r}^{0} du / (s/(e^u + x_th) − 1 − a + e^u/x_p)`` (Gauss–Legendre in ``u``,
+    sub-intervals so that the slow passage is resolved); inf where the rate has a root."""
+    lo = np.log(np.broadcast_arrays(xr, s, xt, xp_, a)[0])
+    s, xt, a = np.broadcast_arrays(s, xt, a)[:3]
+    xp_ = np.where(np.isfinite(xp_), xp_, np.inf)
+    total = np.zeros(lo.shape)
+    bad = np.zeros(lo.shape, bool)
+    edges = np.linspace(0.0, 1.0, 9)
+    for k in range(8):
+        u0, u1 = lo * (1 - edges[k]), lo * (1 - edges[k + 1])
+        half = 0.5 * (u1 - u0)
+        u = (0.5 * (u0 + u1))[..., None] + half[..., None] * _GL_U
+        x = np.exp(u)
+        g = s[..., None] / (x + xt[..., None]) - 1.0 - a[..., None] + x / xp_[..., None]
+        bad |= np.any(g <= 0, axis=-1)
+        with np.errstate(divide="ignore"):
+            total = total + half * np.sum(_GL_W / np.where(g > 0, g, 1.0), axis=-1)
+    return np.where(bad, np.inf, total)
+
+
+def _cm_rate(p: CurrentModeParams, s: np.ndarray, a: Any = 0.0) -> np.ndarray:
+    if p.dpi:
+        integral = _dpi_integral(_arr(p.x_reset), np.maximum(s, 0.0) + 0 * _arr(p.x_th),
+                                 _arr(p.x_p), _arr(p.x_th), a)
+    else:
+        integral = _quad_integral(_arr(p.x_reset), s - a, _arr(p.x_p))
+    t = _arr(p.tau) * integral + _arr(p.t_ref)
     with np.errstate(divide="ignore"):
         return np.where(np.isfinite(t) & (t > 0), 1.0 / t, 0.0)
 
@@ -231,15 +289,15 @@ def current_mode_rate(params: CurrentModeParams, i_in: Any) -> np.ndarray:
     """Rate (Hz) at constant ``i_in`` (A): closed form without adaptation; with adaptation the
     adapted (mean-field) rate, the root of ``f = F(s − b τ_ahp f)`` (``τ_ahp ≫`` ISI)."""
     p = params
-    s = (_arr(i_in) - _arr(p.i_offset)) / _arr(p.i_gain)
+    s = _drive(p, i_in)
     f0 = _cm_rate(p, s)
     bt = _arr(p.b_ahp) * np.where(np.isfinite(_arr(p.tau_ahp)), _arr(p.tau_ahp), 0.0)
     if not np.any(bt > 0):
         return f0
     lo, hi = np.zeros_like(f0 + bt), f0 + np.zeros_like(bt)
-    for _ in range(50):  # g(f) = f − F(s − B f) is increasing: bisection
+    for _ in range(50):  # g(f) = f − F(s, a = B f) is increasing: bisection
         mid = 0.5 * (lo + hi)
-        up = mid - _cm_rate(p, s - bt * mid) > 0
+        up = mid - _cm_rate(p, s, bt * mid) > 0
         hi, lo = np.where(up, mid, hi), np.where(up, lo, mid)
     return 0.5 * (lo + hi)
 
@@ -247,15 +305,28 @@ def current_mode_rate(params: CurrentModeParams, i_in: Any) -> np.ndarray:
 def current_mode_latency(params: CurrentModeParams, i_in: Any) -> np.ndarray:
     """First-spike latency (s) from rest (``x = a = 0``) at a constant ``i_in`` (inf: none)."""
     p = params
-    s = (_arr(i_in) - _arr(p.i_offset)) / _arr(p.i_gain)
+    s = _drive(p, i_in)
+    if p.dpi:
+        return _arr(p.tau) * _dpi_integral(_arr(p.x_reset), s, _arr(p.x_p), _arr(p.x_th))
     return _arr(p.tau) * _quad_integral(np.zeros_like(s), s, _arr(p.x_p))
+
+
+def _drive(p: CurrentModeParams, i_in: Any) -> np.ndarray:
+    """Normalised drive ``s = (I − I_0)/I_g`` (``I`` clipped at 0 in the full DPI form)."""
+    i = _arr(i_in)
+    if p.dpi:
+        i = np.maximum(i, 0.0)
+    return (i - _arr(p.i_offset)) / _arr(p.i_gain)
 
 
 def current_mode_step(state: CurrentModeState, current: Any, params: CurrentModeParams,
                       dt: float = 1e-5) -> tuple[Any, CurrentModeState]:
-    """One step (exponential-Euler for the linear part, explicit for the feedback)."""
+    """One step (exponential-Euler for the linear part, explicit for the feedback; the full
+    DPI form is integrated in ``ln x``)."""
     p = params
-    s = (_arr(current) - _arr(p.i_offset)) / _arr(p.i_gain)
+    s = _drive(p, current)
+    if p.dpi:
+        return _dpi_step(state, s, p, dt)
     tau = _arr(p.tau)
     xp_ = _arr(p.x_p)
     fb = np.where(np.isfinite(xp_), state.x * state.x / np.where(np.isfinite(xp_), xp_, 1.0), 0.0)
@@ -267,6 +338,31 @@ def current_mode_step(state: CurrentModeState, current: Any, params: CurrentMode
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = np.where(spike, np.clip((1.0 - state.x) / (x_new - state.x), 0.0, 1.0), 0.0)
     x = np.where(active, np.where(spike, _arr(p.x_reset), x_new), _arr(p.x_reset))
+    ta = _arr(p.tau_ahp)
+    a = state.a * np.where(np.isfinite(ta), np.exp(-dt / np.where(np.isfinite(ta), ta, 1.0)),
+                           1.0)
+    a = a + np.where(spike, _arr(p.b_ahp), 0.0)
+    ref = np.where(spike, _arr(p.t_ref) - dt * (1.0 - frac), state.ref - dt)
+    return spike.astype(np.float32), CurrentModeState(x, a, ref, frac)
+
+
+def _dpi_step(state: CurrentModeState, s: np.ndarray, p: CurrentModeParams,
+              dt: float) -> tuple[Any, CurrentModeState]:
+    """Full DPI form: ``ln x`` advances by ``(s/(x + x_th) − 1 − a + x/x_p)·dt'/τ``, ``dt'`` the
+    part of the step after the dead time (so that spike times are smooth in ``t_ref``)."""
+    xr, xt = _arr(p.x_reset), _arr(p.x_th)
+    xp_ = _arr(p.x_p)
+    fb = np.where(np.isfinite(xp_), state.x / np.where(np.isfinite(xp_), xp_, 1.0), 0.0)
+    rate = s / (state.x + xt) - 1.0 - state.a + fb
+    live = np.clip(dt - np.maximum(state.ref, 0.0), 0.0, dt)  # the dead time ends mid-step
+    du = np.minimum(rate * (live / _arr(p.tau)), 50.0)
+    x_new = np.maximum(state.x * np.exp(du), xr)
+    active = live > 0
+    spike = active & (x_new >= 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.clip(-np.log(state.x) / du, 0.0, 1.0)
+        frac = np.where(spike, (dt - live + live * q) / dt, 0.0)
+    x = np.where(active & ~spike, x_new, xr + 0 * x_new)
     ta = _arr(p.tau_ahp)
     a = state.a * np.where(np.isfinite(ta), np.exp(-dt / np.where(np.isfinite(ta), ta, 1.0)),
                            1.0)

@@ -29,7 +29,8 @@ import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["coincidence_factor", "fi_rel_rms", "nrmse", "held_out_ou", "model_spike_times"]
+__all__ = ["coincidence_factor", "fi_rel_rms", "nrmse", "circuit_ou", "held_out_ou",
+           "model_spike_times", "dedupe_spikes"]
 
 
 def coincidence_factor(data: Any, model: Any, window: float = 2e-3,
@@ -104,14 +105,29 @@ def model_spike_times(params: Any, t: Any, current: Any, dt: float) -> np.ndarra
     return np.asarray(out)
 
 
-def held_out_ou(name: str, circuit_params: Any, model_params: Any, mean: float, sigma: float,
-                tau: float, t_stop: float, seed: int, dt_stim: float, dt_model: float,
-                threshold: float, max_step: float | None = None, mismatch_seed: int | None = None,
-                window: float = 2e-3, timeout: float = 300.0) -> dict[str, Any]:
-    """Simulate a held-out OU current into circuit ``name`` and into the model; return Γ.
+def dedupe_spikes(spikes: Any, min_isi: float | None) -> np.ndarray:
+    """Spike times with every spike closer than ``min_isi`` (s) to the last kept one dropped
+    (a glitch on the output that precedes the spike pulse is not a second spike)."""
+    sp = np.sort(np.asarray(spikes, float))
+    if not min_isi:
+        return sp
+    out: list[float] = []
+    for t in sp:
+        if not out or t - out[-1] >= min_isi:
+            out.append(float(t))
+    return np.asarray(out)
 
-    Returns a dict with ``gamma``, ``n_circuit``, ``n_model``, ``rate_circuit_hz``,
-    ``rate_model_hz``, the spike times and the stimulus parameters.
+
+def circuit_ou(name: str, circuit_params: Any, mean: float, sigma: float, tau: float,
+               t_stop: float, seed: int, dt_stim: float, threshold: float,
+               max_step: float | None = None, mismatch_seed: int | None = None,
+               timeout: float = 300.0, options: Any = "subthreshold",
+               min_isi: float | None = None) -> dict[str, Any]:
+    """Play a seeded OU current into circuit ``name``; its spike times (merged closer than
+    ``min_isi``: :func:`dedupe_spikes`) and the stimulus.
+
+    Returns ``spikes`` (s), ``stimulus_t``/``stimulus_i`` (the PWL samples) and
+    ``ngspice_version``.
     """
     from ..circuits.process import GENERIC_180
     from ..circuits.registry import get
@@ -122,13 +138,32 @@ def held_out_ou(name: str, circuit_params: Any, model_params: Any, mean: float, 
     entry = get(name)
     mm = GENERIC_180.mismatch(int(mismatch_seed)) if mismatch_seed is not None else None
     bench = ou_current(entry.generator(circuit_params, mismatch=mm), mean, sigma, tau, t_stop,
-                       dt_stim, seed, max_step=max_step)
+                       dt_stim, seed, max_step=max_step, options=options)
     res = simulate_bench(bench, timeout=timeout)
     t = np.asarray(res.axis, float)
     v = np.asarray(res[bench.probes["out"]], float)
-    sc = spike_times(t, v, threshold=threshold, hysteresis=0.1 * bench.vdd)
-    sm = model_spike_times(model_params, bench.meta["stimulus_t"], bench.meta["stimulus_i"],
-                           dt_model)
+    sp = spike_times(t, v, threshold=threshold, hysteresis=0.1 * bench.vdd)
+    return {"spikes": dedupe_spikes(sp, min_isi),
+            "stimulus_t": np.asarray(bench.meta["stimulus_t"], float),
+            "stimulus_i": np.asarray(bench.meta["stimulus_i"], float),
+            "ngspice_version": getattr(res, "ngspice_version", None)}
+
+
+def held_out_ou(name: str, circuit_params: Any, model_params: Any, mean: float, sigma: float,
+                tau: float, t_stop: float, seed: int, dt_stim: float, dt_model: float,
+                threshold: float, max_step: float | None = None, mismatch_seed: int | None = None,
+                window: float = 2e-3, timeout: float = 300.0,
+                options: Any = "subthreshold", min_isi: float | None = None) -> dict[str, Any]:
+    """Simulate a held-out OU current into circuit ``name`` and into the model; return Γ.
+
+    Returns a dict with ``gamma``, ``n_circuit``, ``n_model``, ``rate_circuit_hz``,
+    ``rate_model_hz``, the spike times and the stimulus parameters.
+    """
+    c = circuit_ou(name, circuit_params, mean, sigma, tau, t_stop, seed, dt_stim, threshold,
+                   max_step=max_step, mismatch_seed=mismatch_seed, timeout=timeout,
+                   options=options, min_isi=min_isi)
+    sc = c["spikes"]
+    sm = model_spike_times(model_params, c["stimulus_t"], c["stimulus_i"], dt_model)
     return {
         "gamma": coincidence_factor(sc, sm, window, duration=t_stop),
         "n_circuit": int(sc.size), "n_model": int(sm.size),
@@ -137,5 +172,5 @@ def held_out_ou(name: str, circuit_params: Any, model_params: Any, mean: float, 
         "stimulus": {"mean_a": mean, "sigma_a": sigma, "tau_s": tau, "t_stop_s": t_stop,
                      "dt_s": dt_stim, "seed": seed},
         "window_s": window,
-        "ngspice_version": getattr(res, "ngspice_version", None),
+        "ngspice_version": c["ngspice_version"],
     }
