@@ -219,3 +219,14 @@ def test_measurements_accept_a_simresult():
     )
     np.testing.assert_allclose(spike_times(res, "out", threshold=0.9), [0.01, 0.03], atol=1e-6)
     assert static_power(res, "i(vdd)", vdd=1.0) == pytest.approx(1e-6)
+
+
+def test_merge_close_drops_crossings_within_min_isi():
+    from neurocircuit.errors import ParameterError
+    from neurocircuit.measure import merge_close
+
+    glitchy = [1e-3 - 3e-6, 1e-3, 2e-3 - 3e-6, 2e-3, 3.5e-3]
+    np.testing.assert_array_equal(merge_close(glitchy, 1e-4), [1e-3 - 3e-6, 2e-3 - 3e-6, 3.5e-3])
+    np.testing.assert_array_equal(merge_close(glitchy, 0.0), np.sort(glitchy))
+    with pytest.raises(ParameterError, match="min_isi"):
+        merge_close(glitchy, -1.0)

@@ -19,7 +19,9 @@ Spec keys (each value a number or a callable of the params; ``t_stop`` also of t
 
 ``i_range`` (A, A), ``i_scale`` ("lin"|"log"), ``i_ref`` (A), ``t_stop`` (s; callable
 ``(p, i)``), ``max_step`` (s), ``threshold`` (V, on the probe), ``probe`` ("out"|"vmem"),
-``skip`` (spikes), ``t_quiet`` (s), ``mc_points`` (int), ``timeout`` (s), ``options``
+``skip`` (spikes), ``min_isi`` (s; crossings closer than this to the previous spike are one
+spike: an output glitch just before the pulse), ``t_quiet`` (s), ``mc_points`` (int),
+``timeout`` (s), ``options``
 (simulator options preset or mapping, default ``"subthreshold"``),
 ``kind`` (``"digital"`` selects :func:`characterize_digital`: output vs input event rate).
 
@@ -56,6 +58,7 @@ DEFAULT_SPEC: dict[str, Any] = {
     "i_scale": "lin",
     "probe": "out",
     "skip": 1,
+    "min_isi": 0.0,
     "t_quiet": 1e-3,
     "mc_points": 5,
     "n_points": 20,
@@ -111,6 +114,7 @@ class FiJob:
     threshold: float
     probe: str = "out"
     skip: int = 1
+    min_isi: float = 0.0
     seed: int | None = None
     keep_trace: bool = False
     timeout: float = 60.0
@@ -123,7 +127,7 @@ def run_fi_job(job: FiJob) -> dict[str, Any]:
     from ..circuits.process import GENERIC_180
     from ..circuits.registry import get
     from ..circuits.testbenches import dc_step
-    from ..measure import energy_per_spike, firing_rate, spike_times, static_power
+    from ..measure import energy_per_spike, firing_rate, merge_close, spike_times, static_power
 
     entry = get(job.name)
     mm = GENERIC_180.mismatch(int(job.seed)) if job.seed is not None else None
@@ -134,6 +138,7 @@ def run_fi_job(job: FiJob) -> dict[str, Any]:
     v = np.asarray(res[bench.probes[job.probe]], float)
     isup = np.asarray(res[bench.probes["supply"]], float)
     spikes = spike_times(t, v, threshold=job.threshold, hysteresis=0.1 * bench.vdd)
+    spikes = merge_close(spikes, job.min_isi)
     skip = job.skip if spikes.size > job.skip + 1 else 0
     out: dict[str, Any] = {
         "i_in": job.i_in,
@@ -174,6 +179,7 @@ def _job(name: str, spec: Mapping, p, i_in: float, seed=None, keep_trace=False, 
         threshold=float(_value(spec["threshold"], p)),
         probe=spec["probe"],
         skip=int(spec["skip"]),
+        min_isi=float(_value(spec["min_isi"], p)),
         seed=seed,
         keep_trace=keep_trace,
         timeout=float(spec["timeout"]),

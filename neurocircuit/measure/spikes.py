@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +33,7 @@ from ..errors import ParameterError
 __all__ = [
     "as_trace",
     "spike_times",
+    "merge_close",
     "firing_rate",
     "IsiStats",
     "isi_stats",
@@ -127,6 +129,24 @@ def _any_between(sorted_idx: np.ndarray, a: int, b: int) -> bool:
     """True if some index i in ``sorted_idx`` satisfies a < i < b."""
     j = np.searchsorted(sorted_idx, a, side="right")
     return bool(j < sorted_idx.size and sorted_idx[j] < b)
+
+
+def merge_close(spikes: Any, min_isi: float | None) -> np.ndarray:
+    """Spike times with every spike closer than ``min_isi`` (s) to the last kept one dropped.
+
+    For outputs whose spike pulse is preceded by a short glitch across the threshold (one event,
+    two crossings). ``min_isi`` of 0 or None returns the sorted times unchanged.
+    """
+    sp = np.sort(np.asarray(spikes, float).ravel())
+    if not min_isi:
+        return sp
+    if min_isi < 0:
+        raise ParameterError(f"min_isi = {min_isi!r} s must be >= 0 s")
+    keep: list[float] = []
+    for t in sp:
+        if not keep or t - keep[-1] >= min_isi:
+            keep.append(float(t))
+    return np.asarray(keep)
 
 
 def firing_rate(

@@ -229,6 +229,10 @@ CHARACTERIZATION = {
         "max_step": lambda p: t_ref_estimate(p.c_ref, p.i_ref, p.vdd) / 20.0,
         "threshold": lambda p: 0.5 * p.vdd,
         "probe": "out",
+        # The spike generator's output crosses mid-supply for ~50 ns about 3 us before each
+        # spike pulse; no neuron fires twice within its refractory period, so crossings closer
+        # than half of it are one spike.
+        "min_isi": lambda p: 0.5 * t_ref_estimate(p.c_ref, p.i_ref, p.vdd),
         "t_quiet": lambda p: 10.0 * t_ref_estimate(p.c_ref, p.i_ref, p.vdd),
     }
 }
