@@ -4,7 +4,8 @@ Layout (schema version :data:`SCHEMA_VERSION`)::
 
     {"schema": "neurocircuit.calibrated", "schema_version": 1,
      "circuit": {"name", "preset", "params"}, "process": {"name", "corner"},
-     "model": {"type", "params": {name: {"value", "unit", "stderr"?}}},
+     "model": {"type", "params": {name: {"value", "unit", "stderr"?}},
+               "components"?: {role: {"type", "params"}}},
      "distribution": {names, log, mu, sigma, corr, mean, std, n} | null,
      "validation": {metric: value}, "energy": {"per_spike_j", "per_event_j", "static_power_w"},
      "provenance": {"deck_sha256", "model_card_sha256", "ngspice_version", "n_mc", "seed",
@@ -12,6 +13,14 @@ Layout (schema version :data:`SCHEMA_VERSION`)::
 
 :func:`load` checks every required key, type and shape and raises
 :class:`~neurocircuit.errors.DataError` naming the file and the offending key.
+
+Model types: the neuron models (:data:`MODEL_TYPES`) and the synapse/device models
+(:data:`SYNAPSE_MODEL_TYPES`: ``exp-synapse``, ``cmi-synapse``, ``depression``,
+``stdp-window``, ``memristor-update``, from :mod:`.synapse_models`). The optional
+``model.components`` (added without a version bump: files without it load as before) holds
+further compact models of the same circuit, e.g. the short-term depression of a CMI synapse
+(``components.depression``) or the output current of an STDP synapse; each is validated like
+the main model and built by :func:`component_params`.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ from ..errors import DataError
 from .mismatch import ParamDistribution
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "Calibrated", "save", "load", "model_params",
-           "MODEL_TYPES"]
+           "MODEL_TYPES", "SYNAPSE_MODEL_TYPES", "component_params"]
 
 SCHEMA = "neurocircuit.calibrated"
 SCHEMA_VERSION = 1
@@ -43,6 +52,31 @@ def _model_types() -> dict[str, type]:
 
 MODEL_TYPES = ("linear-if", "current-mode", "izhikevich", "digital-if")
 
+SYNAPSE_MODEL_TYPES = ("exp-synapse", "cmi-synapse", "depression", "stdp-window",
+                       "memristor-update")
+
+
+def _synapse_model_types() -> dict[str, type]:
+    from .synapse_models import (
+        CMISynapseParams,
+        DepressionParams,
+        ExpSynapseParams,
+        MemristorUpdateParams,
+        STDPWindowParams,
+    )
+
+    return {"exp-synapse": ExpSynapseParams, "cmi-synapse": CMISynapseParams,
+            "depression": DepressionParams, "stdp-window": STDPWindowParams,
+            "memristor-update": MemristorUpdateParams}
+
+
+def _types() -> dict[str, type]:
+    return {**_model_types(), **_synapse_model_types()}
+
+
+def _all_type_names() -> tuple[str, ...]:
+    return tuple(MODEL_TYPES) + SYNAPSE_MODEL_TYPES
+
 
 @dataclass(frozen=True)
 class Calibrated:
@@ -57,13 +91,20 @@ class Calibrated:
     energy: Mapping[str, Any]
     provenance: Mapping[str, Any]
     extra: Mapping[str, Any] = field(default_factory=dict)
+    components: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        model: dict[str, Any] = {"type": self.model_type,
+                                 "params": {k: dict(v) for k, v in self.params.items()}}
+        if self.components:
+            model["components"] = {
+                role: {"type": c["type"], "params": {k: dict(v) for k, v in
+                                                     c["params"].items()}}
+                for role, c in self.components.items()}
         return {
             "schema": SCHEMA, "schema_version": SCHEMA_VERSION,
             "circuit": dict(self.circuit), "process": dict(self.process),
-            "model": {"type": self.model_type, "params": {k: dict(v) for k, v in
-                                                          self.params.items()}},
+            "model": model,
             "distribution": self.distribution.to_dict() if self.distribution else None,
             "validation": dict(self.validation), "energy": dict(self.energy),
             "provenance": dict(self.provenance), "extra": dict(self.extra),
@@ -136,19 +177,16 @@ def load(path: str | Path) -> Calibrated:
     _need(circuit, "name", str, "circuit.", path)
     process = _need(d, "process", dict, "", path)
     model = _need(d, "model", dict, "", path)
-    mtype = _need(model, "type", str, "model.", path)
-    if mtype not in MODEL_TYPES:
-        raise DataError(f"{path}: model.type {mtype!r} is unknown; valid: "
-                        f"{', '.join(MODEL_TYPES)}.")
-    params = _need(model, "params", dict, "model.", path)
-    cls = _model_types()[mtype]
+    mtype, params, cls = _check_model(model, "model.", path)
     valid = {f.name for f in fields(cls)}
-    for k, v in params.items():
-        if k not in valid:
-            raise DataError(f"{path}: model.params.{k} is not a field of {cls.__name__}; "
-                            f"valid: {', '.join(sorted(valid))}.")
-        _need(v, "value", (int, float, str), f"model.params.{k}.", path)
-        _need(v, "unit", str, f"model.params.{k}.", path)
+    components: dict[str, Any] = {}
+    if model.get("components") is not None:
+        comps = _need(model, "components", dict, "model.", path)
+        for role in comps:
+            where = f"model.components.{role}."
+            ctype, cparams, _ = _check_model(_need(comps, role, dict, "model.components.",
+                                                   path), where, path)
+            components[role] = {"type": ctype, "params": cparams}
     dist = None
     if d.get("distribution") is not None:
         try:
@@ -166,17 +204,53 @@ def load(path: str | Path) -> Calibrated:
         _need(prov, key, str, "provenance.", path)
     _need(prov, "n_mc", int, "provenance.", path)
     cal = Calibrated(circuit, process, mtype, params, dist, validation, energy, prov,
-                     d.get("extra") or {})
+                     d.get("extra") or {}, components)
     model_params(cal)  # the params must build (bounds checked by the dataclass)
+    for role in components:
+        try:
+            component_params(cal, role)
+        except DataError as exc:
+            raise DataError(f"{path}: model.components.{role}: {exc}") from None
     return cal
+
+
+def _check_model(model: Any, where: str, path: Path) -> tuple[str, dict, type]:
+    """Type name, params mapping and params class of a ``{"type", "params"}`` entry."""
+    mtype = _need(model, "type", str, where, path)
+    if mtype not in _all_type_names():
+        raise DataError(f"{path}: {where}type {mtype!r} is unknown; valid: "
+                        f"{', '.join(_all_type_names())}.")
+    params = _need(model, "params", dict, where, path)
+    cls = _types()[mtype]
+    valid = {f.name for f in fields(cls)}
+    for k, v in params.items():
+        if k not in valid:
+            raise DataError(f"{path}: {where}params.{k} is not a field of {cls.__name__}; "
+                            f"valid: {', '.join(sorted(valid))}.")
+        _need(v, "value", (int, float, str), f"{where}params.{k}.", path)
+        _need(v, "unit", str, f"{where}params.{k}.", path)
+    return mtype, params, cls
 
 
 def model_params(cal: Calibrated) -> Any:
     """The nominal compact-model params object of a calibrated file."""
-    cls = _model_types()[cal.model_type]
+    return _build(cal.model_type, cal.params)
+
+
+def component_params(cal: Calibrated, role: str) -> Any:
+    """The params object of component ``role`` (e.g. ``"depression"``) of a calibrated file."""
+    if role not in cal.components:
+        raise DataError(f"no component {role!r} in the calibrated model of "
+                        f"{cal.circuit.get('name')!r}; present: {sorted(cal.components)}.")
+    c = cal.components[role]
+    return _build(c["type"], c["params"])
+
+
+def _build(mtype: str, params: Mapping[str, Mapping[str, Any]]) -> Any:
+    cls = _types()[mtype]
     kw = {k: (v["value"] if isinstance(v["value"], str) and v["value"] not in ("inf", "-inf")
               else _num(v["value"]) if not isinstance(v["value"], int) else v["value"])
-          for k, v in cal.params.items()}
+          for k, v in params.items()}
     try:
         return cls(**kw)
     except (TypeError, ValueError) as exc:

@@ -32,7 +32,9 @@ saturating, history-dependent charging::
     G_P(n) = G_min + B_P (1 − e^{−n/ν_P}),   B_P = (G_max − G_min)/(1 − e^{−N/ν_P})
     G_D(n) = G_max − B_D (1 − e^{−n/ν_D}),   B_D = (G_max − G_min)/(1 − e^{−N/ν_D})
 
-so one pulse moves the state along its curve; asymmetry is ``ν_P ≠ ν_D``; cycle-to-cycle noise
+so one pulse moves the state along its curve; ``ν > 0`` gives the usual saturating (concave)
+curve, ``ν < 0`` an accelerating (convex) one (e.g. a linear-drift device whose G = 1/R rises
+ever faster); asymmetry is ``ν_P ≠ ν_D``; cycle-to-cycle noise
 adds ``σ_c2c·(G_max − G_min)/N·ξ`` (``ξ ~ N(0, 1)``, seeded) to each step; ``G`` is clipped to
 ``[G_min, G_max]``.
 """
@@ -231,13 +233,20 @@ class MemristorUpdateParams:
     g_min: Any = param(1e-6, unit="S", doc="minimum conductance")
     g_max: Any = param(1e-4, unit="S", doc="maximum conductance")
     n_pulses: int = param(100, doc="pulses from G_min to G_max", ge=1)
-    nu_p: Any = param(30.0, doc="potentiation non-linearity ν_P (pulses; large → linear)")
-    nu_d: Any = param(30.0, doc="depression non-linearity ν_D (pulses)")
+    nu_p: Any = param(30.0, doc="potentiation non-linearity ν_P (pulses; large → linear, "
+                      "< 0 convex)")
+    nu_d: Any = param(30.0, doc="depression non-linearity ν_D (pulses; < 0 convex)")
     sigma_c2c: Any = param(0.0, doc="cycle-to-cycle noise per step, relative to ΔG_lin")
 
     def __post_init__(self) -> None:
         validate(self)
-        _pos(self, "g_min", "g_max", "nu_p", "nu_d")
+        _pos(self, "g_min", "g_max")
+        for n in ("nu_p", "nu_d"):
+            v = np.asarray(getattr(self, n), float)
+            if not np.all((v != 0) & np.isfinite(v)):
+                raise ParameterError(
+                    f"The '{n}' parameter of MemristorUpdateParams must be non-zero and finite "
+                    f"(> 0 concave, < 0 convex). Got {getattr(self, n)!r} instead.")
         if np.any(np.asarray(self.g_max) <= np.asarray(self.g_min)):
             raise ParameterError("MemristorUpdateParams needs g_max > g_min.")
 

@@ -20,7 +20,14 @@ whose gate is the recovery node ``u`` on ``C_u``, discharges it too::
 current on ``v`` is strong. The net membrane current
 ``I_in + I_f − I_leak`` is a convex (quadratic-like) function of ``v`` with a minimum, so the
 rest state disappears in a saddle-node on invariant circle: type-I onset,
-``f ∝ (I_in − I_rh)^{1/2}``, rheobase ``I_rh ≈ I_leak − min_v I_f``.
+``f ∝ (I_in − I_rh)^{1/2}``, rheobase ``I_rh = −min_v g(v)`` (≈ ``I_leak``), with the net DC
+current ``g = I_f − I_leak − I_u``. With ``ε = I_in − I_rh`` the normal form at the fold
+``v*`` is ``C_v dδv/dt = ε + (g''/2) δv²``, period ``T = π C_v/√(ε g''/2)``. It holds while the
+bottleneck half-width ``√(2ε/g'')`` stays inside the range ``Δ`` where ``g`` is parabolic:
+``ε ≲ g''Δ²/2``. In the presets the fold is the subthreshold leak's saturation knee
+(``v* ≈ 0.2 V``, where ``I_f`` is only ~pA): ``g'' ≈ 1e-8 A/V²``, ``Δ ≈ 30 mV``, so the square
+root holds for ``ε`` up to ≈ 4 pA (0.2 % of ``I_rh``; measured exponent 0.58 there, rates
+within 7 % of ``1/T``); over 2–40 pA the f–I curve is steeper (apparent exponent ≈ 0.7).
 
 Spike and reset: an inverter chain on ``v`` fires ``out`` and charges the pulse capacitor
 ``C_pw`` to ``V_dd``; while ``V_pw`` (discharged by ``I_pw``) is high, an nFET switch connects
