@@ -65,6 +65,21 @@ def build_ann(in_shape: tuple[int, int, int], width: int = 16, hidden: int = 128
                 Dense(hidden, 10, bias=False, rng=seed + 3)], in_shape)
 
 
+def train_or_load(args, xtr, ytr, xva, yva, aug):
+    """The ANN of ``args`` (loaded and/or trained, saved if asked); logs validation accuracy.
+    Returns the ANN and the training wall time (s), including ``--train-wall-s``."""
+    ann = build_ann(xtr.shape[1:], args.width, args.hidden, args.seed)
+    t_train = args.train_wall_s
+    if args.load:
+        load_ann(ann, args.load)
+    if not args.load or args.finetune:
+        t_train += train(ann, xtr, ytr, args.epochs, args.lr, args.batch, aug, args.seed)
+    if args.save:
+        save_ann(ann, args.save)
+    log(val_ann_accuracy=ann.accuracy(xva, yva))
+    return ann, t_train
+
+
 def augment(max_shift: int = 2, flip: bool = False):
     """Minibatch transform: random integer shifts (zero fill) and optional horizontal flips."""
     def tf(xb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -180,16 +195,7 @@ def run_images(args, name: str, dataset: str, flip: bool) -> None:
         xte, yte = xte[: args.test], yte[: args.test]
     xtr, xte = xtr[:, None], xte[:, None]
     xtr, ytr, xva, yva = split_val(xtr, ytr, args.val, args.seed)
-    ann = build_ann(xtr.shape[1:], args.width, args.hidden, args.seed)
-    t_train = args.train_wall_s
-    if args.load:
-        load_ann(ann, args.load)
-    if not args.load or args.finetune:
-        t_train += train(ann, xtr, ytr, args.epochs, args.lr, args.batch,
-                         augment(args.shift, flip), args.seed)
-    if args.save:
-        save_ann(ann, args.save)
-    log(val_ann_accuracy=ann.accuracy(xva, yva))
+    ann, t_train = train_or_load(args, xtr, ytr, xva, yva, augment(args.shift, flip))
     calib = xtr[np.random.default_rng(args.seed + 1).permutation(len(xtr))[: args.calib]]
     pct = args.percentile or choose_percentile(ann, calib, xva[: args.val_snn],
                                                yva[: args.val_snn], max(args.Ts))[0]
@@ -247,16 +253,7 @@ def run_event(args) -> None:
     seq_te = np.moveaxis(ev_te, 1, 0)                             # (T, N, 2, 34, 34)
     y_all = ytr
     xtr, ytr, xva, yva = split_val(xtr, ytr, args.val, args.seed)
-    ann = build_ann(xtr.shape[1:], args.width, args.hidden, args.seed)
-    t_train = args.train_wall_s
-    if args.load:
-        load_ann(ann, args.load)
-    if not args.load or args.finetune:
-        t_train += train(ann, xtr, ytr, args.epochs, args.lr, args.batch,
-                         augment(args.shift), args.seed)
-    if args.save:
-        save_ann(ann, args.save)
-    log(val_ann_accuracy=ann.accuracy(xva, yva))
+    ann, t_train = train_or_load(args, xtr, ytr, xva, yva, augment(args.shift))
     calib = xtr[np.random.default_rng(args.seed + 1).permutation(len(xtr))[: args.calib]]
     # validation SNN input: the validation digits' own (training-sensor) event streams
     perm = np.random.default_rng(args.seed).permutation(n_train)
