@@ -239,8 +239,8 @@ def present(
     k = 0
     while k < n_total:
         t = (k + 1) * dt  # time at the end of this step
-        quiet = ref_until.max() < k and ge.max() < 1e-9 and gi.max() < 1e-9
-        if fast_forward and k >= n_present and quiet:
+        if (fast_forward and k >= n_present and ref_until.max() < k and ge.max() < 1e-9
+                and gi.max() < 1e-9):
             break  # quiet: fast-forward the rest of the rest period below
         np.add(ge, gi, out=g)
         g += 1.0
