@@ -3,22 +3,29 @@
 Both arms: the Diehl & Cook (2015) network of :mod:`neurocircuit.snn.diehl_cook` (``--n-exc``
 excitatory + as many inhibitory neurons, Poisson input, adaptive thresholds, weight
 normalisation), trained unsupervised for one pass over the same first ``--train`` MNIST training
-images with the same seed for the network's noise; only the plasticity differs:
+images with the same seed; only the plasticity differs:
 
 - ``full``: the default D&C rule (continuous weights in [0, 1]);
 - ``binary``: 1-bit synapses switched by stochastic STDP (Querlioz et al. 2013, Yousefzadeh et
-  al. 2018): on with ``p_pot`` at a post spike if the input spiked in the last ``t_pot``, off
-  with ``p_anti`` if it spiked earlier, off with ``p_dep`` at an input spike within ``t_dep``
-  after a post spike; every on-synapse of neuron i weighs ``78 / n_on_i``.
+  al. 2018; :mod:`neurocircuit.snn.learning.stochastic_binary`): on with ``p_pot`` at a post
+  spike if the input spiked in the last ``t_pot``, off with ``p_anti`` if it spiked earlier, off
+  with ``p_dep`` at an input spike within ``t_dep`` after a post spike, optionally gated by the
+  neuron's previous spike (``--tau-burst``) or with a fixed number of on-synapses per neuron
+  (``--n-on``, exchange); every on-synapse of neuron i weighs ``78 / n_on_i``.
 
-Neurons are then labelled on ``--label`` training images and scored on ``--test`` test images
-(frozen weights). Prints one JSON line per arm and a final comparison line.
+Model selection never touches the test set: neurons are labelled on ``--n-label`` training images
+from ``--label-start`` (default 50000, never trained on) and scored on the next ``--n-val``
+(validation), at every ``--snapshots`` point of training. ``--test N`` (final runs only) then
+labels on the same images and scores the first N test images once, after the last snapshot.
+Prints one JSON line per snapshot and arm and a final comparison line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import pickle
 import time
 
 import numpy as np
@@ -28,35 +35,89 @@ from neurocircuit.snn.datasets import load
 from neurocircuit.snn.learning.stochastic_binary import StochasticBinaryParams
 
 
-def run_arm(arm: str, xtr, ytr, xlab, ylab, xte, yte, n_exc: int, seed: int,
-            binary: StochasticBinaryParams | None, p_on: float) -> dict:
+def _score(net, xlab, ylab, xev, yev, seed: int) -> tuple[float, int]:
+    ev_rng = np.random.default_rng(seed)
+    labels = dc.assign_labels(dc.evaluate_counts(net, xlab, ev_rng), ylab)
+    acc = float((dc.predict(dc.evaluate_counts(net, xev, ev_rng), labels) == yev).mean())
+    return acc, int(len(np.unique(labels)))
+
+
+def run_arm(arm: str, xtr, snapshots, lab, val, test, n_exc: int, seed: int,
+            binary: StochasticBinaryParams | None, p_on: float, save: str | None = None,
+            resume: str | None = None) -> list[dict]:
+    """Train one arm, scoring on ``val`` (and at the end on ``test``, if given) at each
+    snapshot; ``lab``/``val``/``test`` are ``(x, y)`` pairs. ``save`` pickles the network, the
+    rng and the position at each snapshot; ``resume`` continues from such a file (the result
+    equals an uninterrupted run)."""
     p = dc.DCParams(n_exc=n_exc)
     rng = np.random.default_rng(seed)
-    net = dc.init_network(p, rng) if binary is None else dc.init_binary_network(p, rng, p_on)
-    t0 = time.perf_counter()
-    dc.train(net, xtr, rng, binary=binary)
-    t_train = time.perf_counter() - t0
-    ev_rng = np.random.default_rng(seed + 1)
-    labels = dc.assign_labels(dc.evaluate_counts(net, xlab, ev_rng), ylab)
-    acc = float((dc.predict(dc.evaluate_counts(net, xte, ev_rng), labels) == yte).mean())
-    row = {"tool": "neurocircuit", "workload": "stochastic-binary-stdp", "arm": arm,
-           "n_exc": n_exc, "n_train": len(xtr), "n_label": len(xlab), "n_test": len(xte),
-           "accuracy": acc, "train_wall_s": t_train,
-           "distinct_levels_per_neuron": int(max(len(np.unique(r)) for r in net.w)),
-           "classes_covered": int(len(np.unique(labels)))}
-    if binary is not None:
-        row.update({"p_pot": binary.p_pot, "p_dep": binary.p_dep, "p_anti": binary.p_anti,
-                    "t_pot": binary.t_pot, "t_dep": binary.t_dep, "p_on_init": p_on,
-                    "mean_on_per_neuron": float((net.w > 0).sum(axis=1).mean())})
-    return row
+    if binary is None:
+        net = dc.init_network(p, rng)
+    else:
+        net = dc.init_binary_network(p, rng, p_on, n_on=binary.n_on or None)
+    rows, done, t_train = [], 0, 0.0
+    if resume:
+        with open(resume, "rb") as f:
+            state = pickle.load(f)
+        net, rng, done, t_train = state["net"], state["rng"], state["done"], state["t_train"]
+    for stop in [s for s in snapshots if s > done]:
+        t0 = time.perf_counter()
+        dc.train(net, xtr[done:stop], rng, binary=binary)
+        t_train += time.perf_counter() - t0
+        done = stop
+        acc, covered = _score(net, *lab, *val, seed + 1)
+        row = {"tool": "neurocircuit", "workload": "stochastic-binary-stdp", "arm": arm,
+               "n_exc": n_exc, "n_train": done, "n_label": len(lab[1]), "n_val": len(val[1]),
+               "val_accuracy": acc, "classes_covered": covered, "train_wall_s": t_train,
+               "distinct_levels_per_neuron": int(max(len(np.unique(r)) for r in net.w))}
+        if binary is not None:
+            row.update({"p_pot": binary.p_pot, "p_dep": binary.p_dep, "p_anti": binary.p_anti,
+                        "t_pot": binary.t_pot, "t_dep": binary.t_dep,
+                        "tau_burst": binary.tau_burst, "n_on": binary.n_on,
+                        "anti_silent": binary.anti_silent, "p_on_init": p_on,
+                        "mean_on_per_neuron": float((net.w > 0).sum(axis=1).mean())})
+        if save:
+            with open(f"{save}_{arm}_{done}.pkl", "wb") as f:
+                pickle.dump({"net": net, "rng": rng, "done": done, "t_train": t_train}, f)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    if test is not None:
+        rows[-1]["test_accuracy"], _ = _score(net, *lab, *test, seed + 2)
+        rows[-1]["n_test"] = len(test[1])
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def evaluate_saved(paths, lab, val, test, seed: int) -> dict:
+    """Score saved networks (``--save`` files, or pickled :class:`DCNetwork`) on validation and,
+    if given, on ``test``; the first two paths are compared (full first) when there are two."""
+    rows = []
+    for path in paths:
+        with open(path, "rb") as f:
+            obj = pickle.load(f)
+        net = obj["net"] if isinstance(obj, dict) else obj
+        row = {"tool": "neurocircuit", "workload": "stochastic-binary-stdp", "net": path,
+               "n_train": obj.get("done") if isinstance(obj, dict) else None,
+               "levels_per_neuron": int(max(len(np.unique(r)) for r in net.w)),
+               "val_accuracy": _score(net, *lab, *val, seed + 1)[0]}
+        if test is not None:
+            row["test_accuracy"], _ = _score(net, *lab, *test, seed + 2)
+            row["n_test"] = len(test[1])
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    return rows
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--train", type=int, default=1000)
-    ap.add_argument("--label", type=int, default=1000, help="training images used to label")
-    ap.add_argument("--test", type=int, default=2000)
+    ap.add_argument("--snapshots", type=int, nargs="*", default=[],
+                    help="also score on validation after these many images")
+    ap.add_argument("--label-start", type=int, default=50000)
+    ap.add_argument("--n-label", type=int, default=1000)
+    ap.add_argument("--n-val", type=int, default=1000)
+    ap.add_argument("--test", type=int, default=0, help="score N test images at the end (0: no)")
     ap.add_argument("--n-exc", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--p-pot", type=float, default=0.03)
@@ -64,28 +125,63 @@ def main(argv=None) -> int:
     ap.add_argument("--p-anti", type=float, default=0.01)
     ap.add_argument("--t-pot", type=float, default=20e-3)
     ap.add_argument("--t-dep", type=float, default=20e-3)
+    ap.add_argument("--tau-burst", type=float, default=0.0)
+    ap.add_argument("--n-on", type=int, default=0)
+    ap.add_argument("--anti-silent", action="store_true")
     ap.add_argument("--p-on", type=float, default=0.2)
+    ap.add_argument("--save", default=None, help="pickle each snapshot to SAVE_<arm>_<n>.pkl")
+    ap.add_argument("--resume", default=None, help="continue a saved run (one arm)")
+    ap.add_argument("--evaluate", nargs="+", default=None, metavar="PKL",
+                    help="no training: score saved networks (full first, then binary)")
     ap.add_argument("--arms", nargs="+", default=["full", "binary"], choices=["full", "binary"])
     args = ap.parse_args(argv)
-    n_tr = max(args.train, args.label)
-    x, y = load("mnist", data_dir=args.data_dir, split="train", limit=n_tr, flatten=True)
-    xte, yte = load("mnist", data_dir=args.data_dir, split="test", limit=args.test, flatten=True)
-    x, xte = np.asarray(x, np.float64) * 255.0, np.asarray(xte, np.float64) * 255.0
-    xtr, xlab, ylab = x[: args.train], x[: args.label], y[: args.label]
+    if args.resume and len(args.arms) != 1:
+        ap.error("--resume continues one arm: pass --arms full or --arms binary")
+    if args.train > args.label_start:
+        ap.error("--train must not reach the labelling/validation images (--label-start)")
+    end = args.label_start + args.n_label + args.n_val
+    x, y = load("mnist", data_dir=args.data_dir, split="train", limit=end, flatten=True)
+    xtr = x[: args.train].astype(np.float64) * 255.0
+    s, m = args.label_start, args.label_start + args.n_label
+    lab = (x[s:m].astype(np.float64) * 255.0, y[s:m])
+    val = (x[m:end].astype(np.float64) * 255.0, y[m:end])
+    test = None
+    if args.test:
+        xte, yte = load("mnist", data_dir=args.data_dir, split="test", limit=args.test,
+                        flatten=True)
+        test = (xte.astype(np.float64) * 255.0, yte)
+    snapshots = sorted({n for n in args.snapshots if 0 < n < args.train} | {args.train})
     bp = StochasticBinaryParams(t_pot=args.t_pot, t_dep=args.t_dep, p_pot=args.p_pot,
-                                p_dep=args.p_dep, p_anti=args.p_anti)
+                                p_dep=args.p_dep, p_anti=args.p_anti, tau_burst=args.tau_burst,
+                                n_on=args.n_on, anti_silent=args.anti_silent)
+    if args.evaluate:
+        rows = evaluate_saved(args.evaluate, lab, val, test, args.seed)
+        if len(rows) == 2 and test is not None:
+            gap = rows[0]["test_accuracy"] - rows[1]["test_accuracy"]
+            print(json.dumps({"workload": "stochastic-binary-stdp", "comparison": True,
+                              "on": "test", "full": args.evaluate[0],
+                              "binary": args.evaluate[1],
+                              "full_accuracy": rows[0]["test_accuracy"],
+                              "binary_accuracy": rows[1]["test_accuracy"],
+                              "gap_points": 100 * gap, "target_points": 3.0,
+                              "met": bool(100 * gap <= 3.0)}), flush=True)
+        return 0
+    if args.save:
+        os.makedirs(os.path.dirname(os.path.abspath(args.save)), exist_ok=True)
     rows = {}
     for arm in args.arms:
-        rows[arm] = run_arm(arm, xtr, None, xlab, ylab, xte, yte, args.n_exc, args.seed,
-                            bp if arm == "binary" else None, args.p_on)
-        print(json.dumps(rows[arm]), flush=True)
+        rows[arm] = run_arm(arm, xtr, snapshots, lab, val, test, args.n_exc, args.seed,
+                            bp if arm == "binary" else None, args.p_on, args.save,
+                            args.resume)[-1]
     if len(rows) == 2:
-        gap = rows["full"]["accuracy"] - rows["binary"]["accuracy"]
+        key = "test_accuracy" if test is not None else "val_accuracy"
+        gap = rows["full"][key] - rows["binary"][key]
         print(json.dumps({"workload": "stochastic-binary-stdp", "comparison": True,
-                          "full_accuracy": rows["full"]["accuracy"],
-                          "binary_accuracy": rows["binary"]["accuracy"],
+                          "on": "test" if test is not None else "validation",
+                          "n_train": args.train, "full_accuracy": rows["full"][key],
+                          "binary_accuracy": rows["binary"][key],
                           "gap_points": 100 * gap, "target_points": 3.0,
-                          "met": bool(100 * gap <= 3.0)}))
+                          "met": bool(100 * gap <= 3.0)}), flush=True)
     return 0
 
 

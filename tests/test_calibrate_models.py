@@ -76,6 +76,49 @@ def test_izhikevich_regular_spiking_fires():
     assert 3 < s.sum() < 100
 
 
+def test_izhikevich_exponential_recovery():
+    from neurocircuit.calibrate.neuron_models import izhikevich_recovery
+
+    u = np.array([-5.0, 0.0, 0.5, 3.0])
+    np.testing.assert_array_equal(izhikevich_recovery(u, float("inf")), u)
+    np.testing.assert_allclose(izhikevich_recovery(u, 2.0), 2.0 * (np.exp(u / 2.0) - 1.0),
+                               rtol=1e-12)
+    np.testing.assert_allclose(izhikevich_recovery(u, 1e4), u, rtol=2e-3)  # u_e → ∞: w → u
+    with pytest.raises(ParameterError, match="u_exp"):
+        IzhikevichParams(u_exp=0.0)
+    # the same jump d adapts more when w grows e-fold per u_e: a later, longer interval
+    cur = np.full((4000, 1), 3e-8)
+    t_lin = np.nonzero(simulate_neuron(IzhikevichParams(b=0.0, d=2.0), cur, 2e-5)[:, 0])[0]
+    t_exp = np.nonzero(simulate_neuron(IzhikevichParams(b=0.0, d=2.0, u_exp=4.0), cur,
+                                       2e-5)[:, 0])[0]
+    assert t_exp.size >= 4 and t_exp.size < t_lin.size
+    assert np.diff(t_exp)[-1] > 1.5 * np.diff(t_lin)[-1]
+    assert np.diff(t_exp)[0] == pytest.approx(np.diff(t_lin)[0], rel=0.05)  # ~ first interval
+
+
+def test_izhikevich_spikes_and_first_isi():
+    from neurocircuit.calibrate.izhikevich_fi import izhikevich_rate, izhikevich_spikes
+    from neurocircuit.calibrate.recipe_qif import first_isi
+
+    kw = {"a": 0.01, "b": 0.0, "c": -60.0, "t_scale": 2e-5, "i_scale": 5e-10}
+    p = IzhikevichParams(d=0.2, u_exp=2.0, **kw)
+    cur = np.array([1.1e-8, 1.5e-8, 2e-8])  # J = 22, 30, 40 (rheobase 16.25 for b = 0)
+    dt = 2e-7
+    sp = izhikevich_spikes(p, cur, 2e-3, dt, 200)
+    r = izhikevich_rate(p, cur, 2e-3, dt, skip=1)
+    for j in range(cur.size):
+        t = sp[j][np.isfinite(sp[j])]
+        assert 4 < t.size < 200 and np.all(np.diff(t) > 0)
+        assert np.diff(t)[-1] > 1.2 * np.diff(t)[0]  # adapts
+        assert r[j] == pytest.approx((t.size - 2) / (t[-1] - t[1]), rel=1e-9)
+    # no recovery (d = 0, b = 0 → w = 0): every interval is the closed form from v = c
+    p0 = IzhikevichParams(d=0.0, **kw)
+    sp0 = izhikevich_spikes(p0, cur, 4e-4, 2e-8, 3)
+    t0 = first_isi(2e-5, 5e-10, -60.0, 30.0, cur)
+    np.testing.assert_allclose(sp0, t0[:, None] * np.arange(1, 4), rtol=0.01)
+    assert first_isi(2e-5, 5e-10, -60.0, 30.0, np.array([8e-9]))[0] == np.inf  # J = 16
+
+
 def test_digital_if_bit_exact_with_circuit_rule():
     from neurocircuit.circuits.neurons.digital_if import DigitalIFParams, reference
 

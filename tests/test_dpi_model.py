@@ -74,7 +74,7 @@ def test_old_form_unchanged_by_default():
 
 
 def test_isi_predictions_reproduce_the_models_own_spikes():
-    from neurocircuit.calibrate.pipeline import isi_predictions
+    from neurocircuit.calibrate.recipe_dpi import isi_predictions
 
     p = CurrentModeParams(**{**DPI.__dict__, "tau_ahp": 0.04, "b_ahp": 0.5})
     dt = 2e-5
@@ -94,3 +94,121 @@ def test_isi_predictions_reproduce_the_models_own_spikes():
     pred = isi_predictions(p, t_stim, i_stim, times[:-1], dt)
     # restarting from the model's own reset state reproduces its own next spikes (to a step)
     np.testing.assert_allclose(pred, times, rtol=0, atol=1.5 * dt)
+
+
+CLIMB = CurrentModeParams(**{**DPI.__dict__, "g_fb": 100.0, "u_spk": 20.0})
+
+
+def test_dpi_climb_closed_form_rate_matches_simulation():
+    i = np.array([40e-12, 200e-12, 1e-9])
+    r_sim = simulated_rate(CLIMB, i, t_stop=0.2, dt=2e-5, skip=1)
+    np.testing.assert_allclose(r_sim, current_mode_rate(CLIMB, i), rtol=1e-2)
+    # the climb adds a period that the unsaturated model (spike at x = 1) does not have
+    assert np.all(1.0 / current_mode_rate(CLIMB, i) - 1.0 / current_mode_rate(DPI, i) > 1e-3)
+
+
+def test_dpi_climb_is_the_saturated_feedback_ramp():
+    # above x ≫ g x_p the feedback is g (I_again/I_tau): ln x climbs at (g − 1 − a)/τ, so the
+    # latency grows by ≈ τ u_spk/(g − 1) over the unsaturated model (input term s/x ≪ g)
+    for g in (50.0, 200.0):  # g x_p ≪ 1: saturated from x = 1 on
+        p = CurrentModeParams(**{**DPI.__dict__, "x_p": 2e-4, "g_fb": g, "u_spk": 20.0})
+        p0 = CurrentModeParams(**{**DPI.__dict__, "x_p": 2e-4, "g_fb": g, "u_spk": 0.0})
+        i = 200e-12
+        extra = float(current_mode_latency(p, i) - current_mode_latency(p0, i))
+        assert extra == pytest.approx(8e-3 * 20.0 / (g - 1.0), rel=0.02)
+
+
+def test_dpi_climb_slows_with_adaptation():
+    # the adaptation current opposes I_again in the climb: T ∝ 1/(g − 1 − a)
+    i, dt = 1e-9, 1e-5
+    p = CurrentModeParams(**{**CLIMB.__dict__, "x_p": 2e-4})  # g x_p ≪ 1: saturated
+    out = []
+    for a0 in (0.0, 40.0):
+        st = current_mode_init(p, ())
+        st = st._replace(x=np.array(1.0), a=np.array(a0))
+        n = 0
+        while True:
+            s, st = current_mode_step(st, i, p, dt)
+            n += 1
+            if s > 0:
+                break
+        out.append((n - 1 + float(st.frac)) * dt)
+    assert out[1] / out[0] == pytest.approx(99.0 / 59.0, rel=0.02)
+
+
+def test_dpi_climb_validation():
+    with pytest.raises(ParameterError, match="u_spk"):
+        CurrentModeParams(x_th=0.01, x_reset=1e-3, u_spk=-1.0)
+    with pytest.raises(ParameterError, match="g_fb"):
+        CurrentModeParams(x_th=0.01, x_reset=1e-3, g_fb=0.0)
+
+
+def test_fused_batch_matches_the_step_function():
+    from neurocircuit.calibrate.recipe_dpi import _dpi_batch
+
+    p = CurrentModeParams(**{**CLIMB.__dict__, "tau_ahp": 0.04, "b_ahp": 0.5})
+    dt = 5e-5
+    rng = np.random.default_rng(1)
+    cur = np.abs(150e-12 + 60e-12 * rng.standard_normal((2000, 3)))
+    first, rate = _dpi_batch(p, cur / p.i_gain, np.zeros(3), np.zeros(3), dt, skip=1)
+    st = current_mode_init(p, (3,))
+    times = [[] for _ in range(3)]
+    for k in range(cur.shape[0]):
+        s, st = current_mode_step(st, cur[k], p, dt)
+        for j in np.flatnonzero(s > 0):
+            times[j].append((k + float(st.frac[j])) * dt)
+    np.testing.assert_allclose(first, [t[0] for t in times], rtol=0, atol=1e-9)
+    expect = [(len(t) - 2) / (t[-1] - t[1]) for t in times]
+    np.testing.assert_allclose(rate, expect, rtol=1e-9)
+
+
+def test_timing_fit_recovers_the_models_own_parameters():
+    from neurocircuit.calibrate.fit import Free
+    from neurocircuit.calibrate.recipe_dpi import dpi_timing_fit
+
+    true = CurrentModeParams(**{**CLIMB.__dict__, "tau_ahp": 0.04, "b_ahp": 0.5})
+    dt = 1e-4
+    rng = np.random.default_rng(2)
+    t_stim = np.arange(0, 0.6, 2e-4)
+    i_stim = np.abs(150e-12 + 60e-12 * rng.standard_normal(t_stim.size))
+    grid = np.arange(0.0, t_stim[-1], dt)
+    st = current_mode_init(true, ())
+    spikes = []
+    for k, c in enumerate(np.interp(grid, t_stim, i_stim)):
+        s, st = current_mode_step(st, c, true, dt)
+        if s > 0:
+            spikes.append((k + float(st.frac)) * dt)
+    currents = np.array([60e-12, 200e-12, 1e-9])
+    rates = simulated_rate(true, currents, t_stop=0.2, dt=dt, skip=3)
+    start = CurrentModeParams(**{**true.__dict__, "tau": 9.5e-3, "u_spk": 16.0,
+                                 "i_gain": 1.2e-9})
+    free = {"tau": Free(9.5e-3, 1e-3, 0.1), "u_spk": Free(16.0, 1.0, 40.0),
+            "i_gain": Free(1.2e-9, 1e-10, 1e-8)}
+    fit, n_isi = dpi_timing_fit(start, free, currents, rates, spikes, t_stim, i_stim, dt=dt,
+                                max_nfev=40)
+    assert n_isi == len(spikes)
+    for k in free:
+        assert float(getattr(fit.params, k)) == pytest.approx(float(getattr(true, k)),
+                                                              rel=0.01), k
+
+
+def test_dpi_recipe_from_the_circuit_biases():
+    from dataclasses import fields
+
+    from neurocircuit.calibrate import recipe_dpi as rd
+    from neurocircuit.calibrate.pipeline import SPECS
+    from neurocircuit.circuits.neurons.dpi_neuron import TEILI_DPI, TEILI_DPI_NOADAPT
+
+    cs = SPECS["dpi-neuron"]
+    assert cs.refine is rd.dpi_refine and cs.base is rd.dpi_base and cs.ou is rd.ou_dpi
+    for p in (TEILI_DPI, TEILI_DPI_NOADAPT):
+        base = rd.dpi_base(p)
+        free = rd.dpi_free(p)
+        assert set(cs.mc_free) <= set(free) <= {f.name for f in fields(base)}
+        for n, f in free.items():
+            assert 0 < f.lo <= f.init <= f.hi, n
+        assert base.g_fb == pytest.approx(p.i_again / p.i_tau, rel=1e-12)
+        assert 1.0 < base.u_spk < 40.0 and base.dpi
+        assert ("b_ahp" in free) == p.adaptation
+    # the held-out and the training stimuli differ only by their seeds (the pipeline's)
+    assert rd.dpi_train_ou(TEILI_DPI)["mean"] == rd.ou_dpi(TEILI_DPI)["mean"]

@@ -31,22 +31,34 @@ the DPI's positive feedback. Without adaptation
 passes ``I_in·I_th/(I_th + I_mem)`` onto ``C_mem``, where the leak ``I_τ`` and the adaptation
 current ``I_ahp = a·I_τ`` sink charge; with ``I_mem ∝ exp(κV_mem/U_T)`` this reads::
 
-    τ dx/dt = s·x/(x + x_th) − x(1 + a) + x²/x_p,      x ≥ x_r (V_mem ≥ 0),   x(0) = x_r
+    τ dx/dt = s·x/(x + x_th) − x(1 + a) + x·fb(x),     x ≥ x_r (V_mem ≥ 0),   x(0) = x_r
+    fb(x) = x/(x_p + x/g)  (= I_a/I_τ),       spike at ln x = u_spk
 
 (teili's ``τ(1 + I_th/I_mem) dI_mem/dt + I_mem(1 + I_ahp/I_τ) = (I_th/I_τ)(I_in − I_ahp) − I_th
 + f(I_mem)`` divided by ``I_spk(1 + I_th/I_mem)``, with the feedback linearised to
-``f(I_mem) ≈ I_mem²/I_p``). Below ``I_th`` the membrane grows exponentially,
+``f(I_mem) ≈ I_mem²/I_p`` below ``I_ath``). The feedback ``I_a = I_again/(1 + I_ath/I_mem)``
+saturates at ``g = I_again/I_τ`` (``g = ∞``: the unsaturated ``x²/x_p``); past it ``V_mem``
+climbs at ``≈ (I_again − I_τ − I_ahp)/C_mem`` to the inverter's switching point ``u_spk =
+κ ΔV/U_T`` above ``x = 1`` (``u_spk = 0``: spike at ``x = 1``), a climb of ``τ u_spk/(g − 1 − a)``
+that the input barely affects and the adaptation slows. Below ``I_th`` the membrane grows
+exponentially,
 ``x ∝ exp((s/x_th − 1 − a) t/τ)`` (the voltage-domain charging of ``C_mem`` from the reset
 level), above it relaxes as the LIF form; adaptation is a shunt (it adds to the leak). Input
 currents below zero are clipped (a current mirror passes none). It is integrated in
-``ln x`` (exact for coefficients frozen over a step); the F–I curve is a quadrature
-``T = τ ∫_{ln x_r}^{0} du / (s/(e^u + x_th) − 1 − a + e^u/x_p) + t_ref``.
+``ln x``; the F–I curve is a quadrature
+``T = τ ∫_{ln x_r}^{u_spk} du / (s/(e^u + x_th) − 1 − a + fb(e^u)) + t_ref``; the step uses
+the explicit midpoint rule in ``ln x``.
 
 **Izhikevich** (:class:`IzhikevichParams`; quadratic-if circuit), in model units
 (mV, ms scaled by ``t_scale`` seconds, current scaled by ``i_scale`` amperes)::
 
-    dv/dt = 0.04 v² + 5 v + 140 − u + I/i_scale,     du/dt = a (b v − u),
+    dv/dt = 0.04 v² + 5 v + 140 − w(u) + I/i_scale,     du/dt = a (b v − u),
     v ≥ v_peak:  v ← c,  u ← u + d
+
+with the recovery current ``w = u`` (standard) or, for finite ``u_exp = u_e``,
+``w = u_e (e^{u/u_e} − 1)`` (the quadratic-if circuit's recovery transistor is subthreshold:
+its current grows by a factor ``e^{d/u_e}`` per spike, so adaptation sets in after several
+spikes instead of from the first).
 
 **Digital IF** (:class:`DigitalIFModelParams`), bit-exact with the circuit's update rule::
 
@@ -72,8 +84,9 @@ __all__ = [
     "LinearIFParams", "LinearIFState", "linear_if_init", "linear_if_step", "linear_if_rate",
     "CurrentModeParams", "CurrentModeState", "current_mode_init", "current_mode_step",
     "current_mode_rate", "current_mode_latency", "IzhikevichParams", "IzhikevichState",
-    "izhikevich_init", "izhikevich_step", "DigitalIFModelParams", "DigitalIFState",
-    "digital_if_init", "digital_if_step", "simulate_neuron", "simulated_rate", "MODELS",
+    "izhikevich_init", "izhikevich_step", "izhikevich_recovery", "DigitalIFModelParams",
+    "DigitalIFState", "digital_if_init", "digital_if_step", "simulate_neuron", "simulated_rate",
+    "MODELS",
 ]
 
 INF = float("inf")
@@ -191,10 +204,18 @@ class CurrentModeParams:
     tau_ahp: Any = param(INF, unit="s", doc="adaptation time constant")
     b_ahp: Any = param(0.0, doc="adaptation increment per spike (threshold units)")
     x_th: Any = param(0.0, doc="DPI threshold current I_th/I_spk (> 0: full DPI form)")
+    g_fb: Any = param(INF, doc="feedback saturation I_again/I_τ (full DPI form; inf: none)")
+    u_spk: Any = param(0.0, doc="spike threshold ln(x) (full DPI form): the voltage climb "
+                                "κ(V_sw − V_spk)/U_T above x = 1 to the inverter's switch")
 
     def __post_init__(self) -> None:
         validate(self)
-        _check_positive(self, ("tau", "i_gain", "x_p", "tau_ahp"), allow_inf=("x_p", "tau_ahp"))
+        _check_positive(self, ("tau", "i_gain", "x_p", "tau_ahp", "g_fb"),
+                        allow_inf=("x_p", "tau_ahp", "g_fb"))
+        us = _arr(self.u_spk)
+        if np.any(~np.isfinite(us) | (us < 0) | (us > 45)):
+            raise ParameterError("The 'u_spk' parameter of CurrentModeParams must be in "
+                                 f"[0, 45] (a ln of a current ratio). Got {self.u_spk!r} instead.")
         xr = _arr(self.x_reset)
         if np.any((xr < 0) | (xr >= 1)) or np.any(_arr(self.t_ref) < 0) or np.any(
                 _arr(self.b_ahp) < 0):
@@ -252,32 +273,39 @@ def _quad_integral(xr: np.ndarray, s: np.ndarray, xp_: np.ndarray) -> np.ndarray
 _GL_U, _GL_W = np.polynomial.legendre.leggauss(96)
 
 
+def _dpi_fb(x: np.ndarray, xp_: Any, g: Any) -> np.ndarray:
+    """Positive feedback ``I_a/I_τ = x/(x_p + x/g)`` (``≈ x/x_p`` below ``I_ath``, saturating at
+    ``g = I_again/I_τ``; 0 for ``x_p = ∞``)."""
+    return x / (xp_ + x / g)
+
+
 def _dpi_integral(xr: np.ndarray, s: np.ndarray, xp_: np.ndarray, xt: np.ndarray,
-                  a: Any = 0.0) -> np.ndarray:
-    """``∫_{ln x_r}^{0} du / (s/(e^u + x_th) − 1 − a + e^u/x_p)`` (Gauss–Legendre in ``u``,
+                  a: Any = 0.0, g: Any = INF, us: Any = 0.0) -> np.ndarray:
+    """``∫_{ln x_r}^{u_spk} du / (s/(e^u + x_th) − 1 − a + fb(e^u))`` (Gauss–Legendre in ``u``,
     sub-intervals so that the slow passage is resolved); inf where the rate has a root."""
-    lo = np.log(np.broadcast_arrays(xr, s, xt, xp_, a)[0])
-    s, xt, a = np.broadcast_arrays(s, xt, a)[:3]
-    xp_ = np.where(np.isfinite(xp_), xp_, np.inf)
+    lo, s, xt, xp_, a, g, us = np.broadcast_arrays(np.log(xr), s, xt, xp_, a, g, us)
+    lo = lo.astype(float)
     total = np.zeros(lo.shape)
     bad = np.zeros(lo.shape, bool)
     edges = np.linspace(0.0, 1.0, 9)
-    for k in range(8):
-        u0, u1 = lo * (1 - edges[k]), lo * (1 - edges[k + 1])
+    spans = [(lo * (1 - edges[k]), lo * (1 - edges[k + 1])) for k in range(8)]
+    spans += [(us * k / 4.0, us * (k + 1) / 4.0) for k in range(4)]
+    for u0, u1 in spans:
         half = 0.5 * (u1 - u0)
         u = (0.5 * (u0 + u1))[..., None] + half[..., None] * _GL_U
         x = np.exp(u)
-        g = s[..., None] / (x + xt[..., None]) - 1.0 - a[..., None] + x / xp_[..., None]
-        bad |= np.any(g <= 0, axis=-1)
+        gu = (s[..., None] / (x + xt[..., None]) - 1.0 - a[..., None]
+              + _dpi_fb(x, xp_[..., None], g[..., None]))
+        bad |= np.any(gu <= 0, axis=-1) & (half > 0)
         with np.errstate(divide="ignore"):
-            total = total + half * np.sum(_GL_W / np.where(g > 0, g, 1.0), axis=-1)
+            total = total + half * np.sum(_GL_W / np.where(gu > 0, gu, 1.0), axis=-1)
     return np.where(bad, np.inf, total)
 
 
 def _cm_rate(p: CurrentModeParams, s: np.ndarray, a: Any = 0.0) -> np.ndarray:
     if p.dpi:
         integral = _dpi_integral(_arr(p.x_reset), np.maximum(s, 0.0) + 0 * _arr(p.x_th),
-                                 _arr(p.x_p), _arr(p.x_th), a)
+                                 _arr(p.x_p), _arr(p.x_th), a, _arr(p.g_fb), _arr(p.u_spk))
     else:
         integral = _quad_integral(_arr(p.x_reset), s - a, _arr(p.x_p))
     t = _arr(p.tau) * integral + _arr(p.t_ref)
@@ -307,7 +335,8 @@ def current_mode_latency(params: CurrentModeParams, i_in: Any) -> np.ndarray:
     p = params
     s = _drive(p, i_in)
     if p.dpi:
-        return _arr(p.tau) * _dpi_integral(_arr(p.x_reset), s, _arr(p.x_p), _arr(p.x_th))
+        return _arr(p.tau) * _dpi_integral(_arr(p.x_reset), s, _arr(p.x_p), _arr(p.x_th),
+                                           0.0, _arr(p.g_fb), _arr(p.u_spk))
     return _arr(p.tau) * _quad_integral(np.zeros_like(s), s, _arr(p.x_p))
 
 
@@ -346,21 +375,28 @@ def current_mode_step(state: CurrentModeState, current: Any, params: CurrentMode
     return spike.astype(np.float32), CurrentModeState(x, a, ref, frac)
 
 
+def _dpi_rate(x: Any, s: Any, a: Any, p: CurrentModeParams) -> Any:
+    """``d ln x/dt · τ = s/(x + x_th) − 1 − a + fb(x)`` of the full DPI form."""
+    return s / (x + _arr(p.x_th)) - 1.0 - a + _dpi_fb(x, _arr(p.x_p), _arr(p.g_fb))
+
+
 def _dpi_step(state: CurrentModeState, s: np.ndarray, p: CurrentModeParams,
               dt: float) -> tuple[Any, CurrentModeState]:
-    """Full DPI form: ``ln x`` advances by ``(s/(x + x_th) − 1 − a + x/x_p)·dt'/τ``, ``dt'`` the
-    part of the step after the dead time (so that spike times are smooth in ``t_ref``)."""
-    xr, xt = _arr(p.x_reset), _arr(p.x_th)
-    xp_ = _arr(p.x_p)
-    fb = np.where(np.isfinite(xp_), state.x / np.where(np.isfinite(xp_), xp_, 1.0), 0.0)
-    rate = s / (state.x + xt) - 1.0 - state.a + fb
+    """Full DPI form: ``ln x`` advances by ``(s/(x + x_th) − 1 − a + fb(x))·dt'/τ`` evaluated
+    at the midpoint of the step (explicit midpoint rule in ``ln x``), ``dt'`` the part of the
+    step after the dead time (so that spike times are smooth in ``t_ref``); a spike when
+    ``ln x ≥ u_spk`` (crossing time interpolated linearly in ``ln x``)."""
+    xr, us = _arr(p.x_reset), _arr(p.u_spk)
     live = np.clip(dt - np.maximum(state.ref, 0.0), 0.0, dt)  # the dead time ends mid-step
-    du = np.minimum(rate * (live / _arr(p.tau)), 50.0)
+    h = live / _arr(p.tau)
+    u0 = np.log(state.x)
+    du1 = np.minimum(_dpi_rate(state.x, s, state.a, p) * h, 50.0)
+    du = np.minimum(_dpi_rate(np.exp(u0 + 0.5 * du1), s, state.a, p) * h, 50.0)
     x_new = np.maximum(state.x * np.exp(du), xr)
     active = live > 0
-    spike = active & (x_new >= 1.0)
+    spike = active & (np.log(x_new) >= us)
     with np.errstate(divide="ignore", invalid="ignore"):
-        q = np.clip(-np.log(state.x) / du, 0.0, 1.0)
+        q = np.clip((us - u0) / du, 0.0, 1.0)
         frac = np.where(spike, (dt - live + live * q) / dt, 0.0)
     x = np.where(active & ~spike, x_new, xr + 0 * x_new)
     ta = _arr(p.tau_ahp)
@@ -386,10 +422,22 @@ class IzhikevichParams:
     v_peak: Any = param(30.0, doc="spike cut-off (model mV)")
     t_scale: Any = param(1e-3, unit="s", doc="seconds per model millisecond")
     i_scale: Any = param(1e-9, unit="A", doc="amperes per model current unit")
+    u_exp: Any = param(INF, doc="recovery-current scale u_e: w = u_e (e^{u/u_e} − 1) "
+                                "(inf: the standard w = u)")
 
     def __post_init__(self) -> None:
         validate(self)
-        _check_positive(self, ("a", "t_scale", "i_scale"))
+        _check_positive(self, ("a", "t_scale", "i_scale", "u_exp"), allow_inf=("u_exp",))
+
+
+def izhikevich_recovery(u: Any, u_exp: Any) -> np.ndarray:
+    """Recovery current ``w(u) = u_e (e^{u/u_e} − 1)`` (``u`` for ``u_e = ∞``; the exponent is
+    capped at 50): a subthreshold transistor on the recovery node, whose current grows
+    e-fold per ``u_e`` (multiplicatively per spike jump ``d``)."""
+    u, ue = _arr(u), _arr(u_exp)
+    fin = np.isfinite(ue)
+    ue1 = np.where(fin, ue, 1.0)
+    return np.where(fin, ue1 * np.expm1(np.minimum(u / ue1, 50.0)), u)
 
 
 class IzhikevichState(NamedTuple):
@@ -412,7 +460,8 @@ def izhikevich_step(state: IzhikevichState, current: Any, params: IzhikevichPara
     p = params
     h = dt / _arr(p.t_scale)
     i = _arr(current) / _arr(p.i_scale)
-    v = state.v + h * (0.04 * state.v ** 2 + 5.0 * state.v + 140.0 - state.u + i)
+    w = state.u if np.all(np.isinf(_arr(p.u_exp))) else izhikevich_recovery(state.u, p.u_exp)
+    v = state.v + h * (0.04 * state.v ** 2 + 5.0 * state.v + 140.0 - w + i)
     u = state.u + h * _arr(p.a) * (_arr(p.b) * state.v - state.u)
     spike = v >= _arr(p.v_peak)
     v = np.where(spike, _arr(p.c), np.minimum(v, _arr(p.v_peak)))

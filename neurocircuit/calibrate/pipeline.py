@@ -10,9 +10,9 @@ For circuit ``name`` at ``params`` (spec :data:`SPECS[name]`):
    F–I predictor (``predict``: the DPI's simulated, adaptation-aware measurement);
    if-refractory, switched-cap-lif, tau-cell and log-domain refine by a joint fit of the F–I
    curve and the spike-triggered interval predictions under a *training* OU current (seed
-   ``seed + 777``; :func:`_isi_refine`, :mod:`.isi_fit`); quadratic-if fits a simulated F–I
-   curve (Izhikevich, :mod:`.izhikevich_fi`); ``digital-if`` has its own exact route
-   (:mod:`.digital_cal`: bit-exact validation, no fit);
+   ``seed + 777``; :func:`.recipe_common.isi_refine`, :mod:`.isi_fit`); quadratic-if fits
+   the Izhikevich model to its F–I spike sequences (:mod:`.recipe_qif`); ``digital-if`` has
+   its own exact route (:mod:`.digital_cal`: bit-exact validation, no fit);
 3. held-out validation: a fresh OU current into the circuit and the model, Γ (±2 ms);
 4. Monte Carlo (``mc`` instances, Pelgrom mismatch, :func:`~neurocircuit.spice.sweep.monte_carlo`):
    rates at ``i_ref`` and at ``k`` currents per instance → one fit per instance of the spec's
@@ -41,6 +41,27 @@ import numpy as np
 from ..errors import FitError, FitWarning, ParameterError
 from ..units import field_unit
 from .fit import Free, fit_fi
+from .recipe_common import isi_refine as _isi_refine
+from .recipe_current_mode import LD_MC_FREE as _LD_MC_FREE
+from .recipe_current_mode import TC_FI_WEIGHT as _TC_FI_WEIGHT
+from .recipe_current_mode import ld_base as _ld_base
+from .recipe_current_mode import ld_free as _ld_free
+from .recipe_current_mode import ou_ld as _ou_ld
+from .recipe_current_mode import ou_tc as _ou_tc
+from .recipe_current_mode import tc_base as _tc_base
+from .recipe_current_mode import tc_free as _tc_free
+from .recipe_dpi import dpi_base as _dpi_base
+from .recipe_dpi import dpi_free as _dpi_free
+from .recipe_dpi import dpi_mc_fit as _dpi_mc_fit
+from .recipe_dpi import dpi_predict as _dpi_predict
+from .recipe_dpi import dpi_refine as _dpi_refine
+from .recipe_dpi import ou_dpi as _ou_dpi
+from .recipe_qif import ou_qif as _ou_qif
+from .recipe_qif import qif_base as _qif_base
+from .recipe_qif import qif_free as _qif_free
+from .recipe_qif import qif_mc_fit as _qif_mc_fit
+from .recipe_qif import qif_predict as _qif_predict
+from .recipe_qif import qif_refine as _qif_refine
 
 __all__ = ["CalSpec", "SPECS", "calibrate", "mc_fit_instance"]
 
@@ -94,247 +115,6 @@ def _ifr_free(p):
             "t_ref": Free(b.t_ref, b.t_ref / 50, b.t_ref * 50), "tau": Free(1e-2, 1e-5, 10.0)}
 
 
-_DPI_H = 0.01
-"""Initial ``x_th = I_th/I_spk`` of the DPI model (the spike threshold ``I_spk = 100 I_th``, where
-the positive feedback has taken over)."""
-_DPI_DT = 5e-5
-"""Model step (s) of the DPI F–I predictor (sub-step spike times; ≪ the ±2 ms of Γ)."""
-_DPI_DT_FIT = 1e-4
-"""Model step (s) of the joint timing + F–I fit (speed; the final model is checked at 20 µs)."""
-_DPI_NFEV = 40
-"""Function evaluations of the joint fit (6 free parameters: ~5 Jacobians)."""
-
-
-def _dpi_base(p):
-    r"""Initial full-DPI-form model from the circuit's biases (module equations of
-    :mod:`neurocircuit.circuits.neurons.dpi_neuron`): ``τ = C_mem U_T/(κ I_τ)``,
-    ``s = I_in x_th/I_τ``, ``x_r = x_th e^{−κ V_thr/U_T}`` (``V_mem`` = 0 after reset,
-    ``V_thr ≈ 0.16 V``), feedback ``I_a ≈ I_again I_mem/I_ath`` → ``x_p = x_th I_τ I_ath /
-    (I_again I_th)``, ``τ_ahp = C_ahp U_T/(κ I_τahp)`` and the jump of ``I_ahp/I_τ`` per spike
-    ``b = I_thahp I_Ca t_ref/(I_τahp τ_ahp I_τ)``."""
-    from ..circuits.neurons.dpi_neuron import t_ref_estimate
-    from .neuron_models import CurrentModeParams
-
-    ut, kappa, h = 0.0259, 0.7, _DPI_H
-    adapt = bool(getattr(p, "adaptation", False))
-    t_ref = t_ref_estimate(p.c_ref, p.i_ref, p.vdd)
-    tau_ahp = p.c_ahp * ut / (kappa * p.i_tau_ahp) if adapt else float("inf")
-    b = p.i_th_ahp * p.i_ca / p.i_tau_ahp * t_ref / tau_ahp / p.i_tau if adapt else 0.0
-    return CurrentModeParams(tau=p.c_mem * ut / (kappa * p.i_tau), i_gain=p.i_tau / h,
-                             i_offset=0.0, x_th=h, x_reset=h * float(np.exp(-kappa * 0.16 / ut)),
-                             x_p=h * p.i_tau * p.i_ath / (p.i_again * p.i_th), t_ref=t_ref,
-                             tau_ahp=tau_ahp, b_ahp=b)
-
-
-def _dpi_free(p):
-    b = _dpi_base(p)
-    out = {"tau": Free(b.tau, b.tau / 20, b.tau * 20),
-           "i_gain": Free(b.i_gain, b.i_gain / 100, b.i_gain * 100),
-           "x_th": Free(b.x_th, 1e-4, 0.5), "x_reset": Free(b.x_reset, 1e-7, 0.3),
-           "x_p": Free(b.x_p, b.x_p / 100, b.x_p * 1000),
-           "t_ref": Free(b.t_ref, b.t_ref / 20, b.t_ref * 10)}
-    if getattr(p, "adaptation", False):
-        out.update(tau_ahp=Free(b.tau_ahp, b.tau_ahp / 10, b.tau_ahp * 10),
-                   b_ahp=Free(b.b_ahp, b.b_ahp / 100, b.b_ahp * 20))
-    return out
-
-
-def _dpi_predict(p):
-    """The DPI's F–I predictor: the model simulated like the circuit measurement (a step from
-    rest for ``t_stop`` = 0.2 s, the first 3 spikes skipped), which includes the adaptation
-    transient (its mean-field rate is ~20 % off at low rates, where ``a`` jumps by ~its mean)."""
-    from .neuron_models import simulated_rate
-
-    return partial(simulated_rate, t_stop=0.2, dt=_DPI_DT, skip=3)
-
-
-def _dpi_train_ou(p):
-    """The *training* OU stimulus of the DPI timing fit (seed ``seed + 777``; the held-out one
-    is :func:`_ou_dpi` with seed ``seed + 12345``)."""
-    return {**_ou_dpi(p), "t_stop": 1.0}
-
-
-def isi_predictions(model: Any, t_stim: Any, i_stim: Any, spikes: Any, dt: float,
-                    horizon: float = 0.1) -> np.ndarray:
-    """Spike-triggered predictions: for every circuit spike ``t_k`` (and from rest at 0), the
-    model's next spike time when it restarts from reset at ``t_k`` with the adaptation
-    ``a(t_k⁺) = Σ_{j≤k} b e^{−(t_k − t_j)/τ_ahp}`` of the circuit's spikes, driven by the same
-    (linearly interpolated) input. ``t_k + 1.5·horizon`` where it does not fire in ``horizon``.
-    All intervals run in parallel; ``model`` fields must be scalars."""
-    from .neuron_models import CurrentModeState, current_mode_step
-
-    sc = np.asarray(spikes, float)
-    starts = np.concatenate([[0.0], sc])
-    n = starts.size
-    ta, b = float(model.tau_ahp), float(model.b_ahp)
-    a0 = np.zeros(n)
-    if np.isfinite(ta) and b > 0:
-        for k in range(1, n):
-            a0[k] = a0[k - 1] * np.exp(-(starts[k] - starts[k - 1]) / ta) + b
-    ref0 = np.where(np.arange(n) > 0, float(model.t_ref), 0.0)
-    st = CurrentModeState(np.full(n, float(model.x_reset)), a0, ref0, np.zeros(n))
-    out = np.full(n, np.nan)
-    t_stim, i_stim = np.asarray(t_stim, float), np.asarray(i_stim, float)
-    for m in range(int(round(horizon / dt))):
-        s, st = current_mode_step(st, np.interp(starts + m * dt, t_stim, i_stim), model, dt)
-        hit = (s > 0) & np.isnan(out)
-        out[hit] = (m + st.frac[hit]) * dt
-        if not np.isnan(out).any():
-            break
-    return starts + np.where(np.isnan(out), 1.5 * horizon, out)
-
-
-def _dpi_batch(model: Any, drive: np.ndarray, ref0: np.ndarray, a0: np.ndarray, dt: float,
-               skip: int) -> tuple[np.ndarray, np.ndarray]:
-    """The full-DPI-form step (:func:`~.neuron_models.current_mode_step`, scalar parameters)
-    fused for speed over the columns of ``drive`` (``(T, n)`` normalised drive ``s``), from
-    ``x = x_r``, adaptation ``a0`` and dead time ``ref0``. Returns the first spike time of every
-    column (NaN: none) and its rate measured as :func:`~.neuron_models.simulated_rate`."""
-    tau, xt, xr = float(model.tau), float(model.x_th), float(model.x_reset)
-    inv_xp = 1.0 / float(model.x_p) if np.isfinite(model.x_p) else 0.0
-    ta, b, t_ref = float(model.tau_ahp), float(model.b_ahp), float(model.t_ref)
-    ea = float(np.exp(-dt / ta)) if np.isfinite(ta) else 1.0
-    n_col = drive.shape[1]
-    x = np.full(n_col, xr)
-    a, ref = np.array(a0, float), np.array(ref0, float)
-    n = np.zeros(n_col)
-    first0, first, last = (np.full(n_col, np.nan) for _ in range(3))
-    for m in range(drive.shape[0]):
-        live = np.clip(dt - np.maximum(ref, 0.0), 0.0, dt)
-        du = np.minimum((drive[m] / (x + xt) - 1.0 - a + x * inv_xp) * (live / tau), 50.0)
-        xn = np.maximum(x * np.exp(du), xr)
-        spk = (live > 0) & (xn >= 1.0)
-        a = a * ea
-        ref = ref - dt
-        if spk.any():
-            with np.errstate(divide="ignore", invalid="ignore"):
-                q = np.clip(-np.log(x[spk]) / du[spk], 0.0, 1.0)
-            off = dt - live[spk] + live[spk] * q
-            tk = m * dt + off
-            n[spk] += 1
-            first0[spk] = np.where(n[spk] == 1, tk, first0[spk])
-            first[spk] = np.where(n[spk] == skip + 1, tk, first[spk])
-            last[spk] = tk
-            ref[spk] = t_ref - (dt - off)
-            a[spk] += b
-        x = np.where((live > 0) & ~spk, xn, xr)
-    use = n > skip + 1
-    m_ = np.where(use, n - skip, n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = (m_ - 1) / (last - np.where(use, first, first0))
-    return first0, np.where((m_ >= 2) & np.isfinite(r), r, 0.0)
-
-
-def _dpi_refine(p, base, currents, rates, predict, seed):
-    r"""Fit the DPI model to the circuit's spike *timing* and its F–I curve jointly.
-
-    An F–I curve alone does not identify τ, the reset level or the adaptation (the previous
-    F–I-only fit gave τ = 124 ms and Γ ≈ 0). A training OU current (its own seed, never the
-    held-out one) is played into ngspice; the residuals are the errors of the model's
-    spike-triggered next-spike predictions (:func:`isi_predictions`, in ms) and the relative F–I
-    errors ×50 (1 % ≙ 0.5 ms), minimised by :func:`~neurocircuit.calibrate.fit.fit_model`
-    (model step ``_DPI_DT``; both simulated in one fused batch, :func:`_dpi_batch`).
-    """
-    from ..circuits.registry import get
-    from ..circuits.testbenches import ou_current
-    from ..evaluate.characterize_neurons import simulate_bench
-    from ..measure import spike_times
-    from .fit import fit_model
-
-    ou = _dpi_train_ou(p)
-    bench = ou_current(get("dpi-neuron").generator(p), ou["mean"], ou["sigma"], ou["tau"],
-                       ou["t_stop"], ou["dt_stim"], seed + 777,
-                       max_step=_dpi_t_ref(p) / 20.0)
-    res = simulate_bench(bench, timeout=1200.0)
-    sc = spike_times(np.asarray(res.axis, float), np.asarray(res[bench.probes["out"]], float),
-                     threshold=0.5 * p.vdd, hysteresis=0.1 * bench.vdd)
-    st, si = bench.meta["stimulus_t"], bench.meta["stimulus_i"]
-    i = np.asarray(currents, float)
-    f = np.asarray(rates, float)
-    ok = np.isfinite(f)
-    i, f = i[ok], f[ok]
-    dt, horizon, t_fi, skip = _DPI_DT_FIT, 0.1, 0.2, 3
-    starts = np.concatenate([[0.0], sc[:-1]])
-    n_isi, n_fi = starts.size, i.size
-    steps = int(round(t_fi / dt))
-    tt = starts[None, :] + dt * np.arange(steps)[:, None]
-    i_isi = np.interp(tt, st, si)
-    i_isi[tt > starts[None, :] + horizon] = 0.0
-    cur = np.maximum(np.concatenate([i_isi, np.broadcast_to(i, (steps, n_fi))], axis=1), 0.0)
-    ref0 = np.concatenate([np.where(np.arange(n_isi) > 0, 1.0, 0.0), np.zeros(n_fi)])
-    target = np.concatenate([sc * 1e3, f])
-    weights = np.concatenate([np.ones(n_isi), 50.0 / np.maximum(f, 0.05 * f.max())])
-
-    def joint(model):
-        ta, b = float(model.tau_ahp), float(model.b_ahp)
-        a0 = np.zeros(n_isi + n_fi)
-        if np.isfinite(ta) and b > 0:
-            for k in range(1, n_isi):
-                a0[k] = a0[k - 1] * np.exp(-(starts[k] - starts[k - 1]) / ta) + b
-        drive = (cur - float(model.i_offset)) / float(model.i_gain)
-        t1, r = _dpi_batch(model, drive, ref0 * float(model.t_ref), a0, dt, skip)
-        t1 = np.where(np.isnan(t1[:n_isi]) | (t1[:n_isi] > horizon), 1.5 * horizon,
-                      t1[:n_isi])
-        return np.concatenate([(starts + t1) * 1e3, r[n_isi:]])
-
-    free = {k: v for k, v in _dpi_free(p).items() if k not in ("tau_ahp", "x_th")}
-    fit = fit_model(lambda v: replace(base, **v), joint, target, free, weights=weights,
-                    n_starts=1, seed=seed, warn_rel=None, max_nfev=_DPI_NFEV,
-                    what="DPI timing + F–I", diff_step=1e-3)
-    isi_rms = float(np.sqrt(np.mean(fit.residuals[:n_isi] ** 2)))
-    extra = {"train_ou": {**ou, "seed": seed + 777, "n_spikes": int(sc.size)},
-             "isi_rms_ms": isi_rms, "fi_fit_rel_rms": float(
-                 np.sqrt(np.mean((fit.residuals[n_isi:] / 50.0) ** 2))),
-             "dt_fit_s": dt, "nfev": int(fit.metrics.get("nfev", 0))}
-    return replace(fit, metrics={**fit.metrics, "extra": extra})
-
-
-def _dpi_t_ref(p):
-    """The refractory estimate ``C_ref (V_dd − V_rel)/I_ref`` of the DPI neuron (s)."""
-    from ..circuits.neurons.dpi_neuron import t_ref_estimate
-
-    return t_ref_estimate(p.c_ref, p.i_ref, p.vdd)
-
-
-def _dpi_mc_fit(currents, table, nominal, names, predict, iters: int = 12):
-    """Batched Levenberg–Marquardt fit of ``names`` (log space) of every Monte-Carlo instance to
-    its rates, all instances simulated at once (NaN rows → NaN)."""
-    table = np.asarray(table, float)
-    ok = np.all(np.isfinite(table) & (table > 0), axis=1)
-    out = np.full((table.shape[0], len(names)), np.nan)
-    if not ok.any():
-        return out
-    y = np.log(table[ok])
-    u = np.tile(np.log([float(getattr(nominal, n)) for n in names]), (y.shape[0], 1))
-    cur = np.asarray(currents, float)[None, :]
-
-    def resid(uu):
-        m = replace(nominal, **{n: np.exp(uu[:, j:j + 1]) for j, n in enumerate(names)})
-        with np.errstate(divide="ignore"):
-            r = np.log(np.maximum(predict(m, cur), 1e-3)) - y
-        return r
-
-    r = resid(u)
-    lam = np.full(y.shape[0], 1e-2)
-    eps = 1e-3
-    for _ in range(iters):
-        jac = np.stack([(resid(u + eps * np.eye(len(names))[j]) - r) / eps
-                        for j in range(len(names))], axis=-1)
-        jtj = np.einsum("nik,nil->nkl", jac, jac)
-        g = np.einsum("nik,ni->nk", jac, r)
-        a = jtj + lam[:, None, None] * (np.eye(len(names)) * np.diagonal(
-            jtj, axis1=1, axis2=2)[:, None, :] + 1e-9 * np.eye(len(names)))
-        step = -np.linalg.solve(a, g[..., None])[..., 0]
-        step = np.clip(step, -1.0, 1.0)
-        r_new = resid(u + step)
-        better = np.sum(r_new ** 2, axis=1) < np.sum(r ** 2, axis=1)
-        u = np.where(better[:, None], u + step, u)
-        r = np.where(better[:, None], r_new, r)
-        lam = np.where(better, lam / 3.0, lam * 4.0)
-    out[ok] = np.exp(u)
-    return out
-
-
 def _ou_ah(p):
     mean = 110.0 * p.c_fb * p.vdd  # ≈ 110 Hz: the ±2 ms window of Γ needs 2νΔ ≪ 1
     return {"mean": mean, "sigma": 0.4 * mean, "tau": 5e-3, "t_stop": 1.0,
@@ -346,111 +126,10 @@ def _ou_ifr(p):
             "dt_stim": 2e-4, "dt_model": 5e-6}
 
 
-def _ou_dpi(p):
-    """Held-out OU of the DPI neuron: mean 12 I_τ (≈ 45 Hz), σ = 8 I_τ, τ = 5 ms (never used
-    for fitting; the training OU has its own seed). Negative excursions (≈ 7 % of the time) are
-    clipped by the circuit's input mirror and by the model alike. Measured (report of
-    2026-11-27): a timing-only fit scored Γ = 0.87 at σ = 5 I_τ but 0.39 at 8 I_τ, so σ = 5 I_τ
-    is the better held-out stimulus for the next calibration."""
-    return {"mean": 12 * p.i_tau, "sigma": 8 * p.i_tau, "tau": 5e-3, "t_stop": 1.0,
-            "dt_stim": 2e-4, "dt_model": 2e-5}
-
-
-def _tc_base(p):
-    from .neuron_models import CurrentModeParams
-
-    return CurrentModeParams(tau=p.tau, i_gain=p.i_thr, i_offset=0.0, x_reset=0.01,
-                             t_ref=p.c_ref * (p.vdd - 0.4) / p.i_ref)
-
-
-def _tc_free(p):
-    b = _tc_base(p)
-    return {"tau": Free(b.tau, b.tau / 20, b.tau * 20),
-            "i_gain": Free(b.i_gain, b.i_gain / 20, b.i_gain * 20),
-            "t_ref": Free(b.t_ref, b.t_ref / 50, b.t_ref * 50),
-            "x_reset": Free(0.01, 1e-4, 0.9)}
-
-
-def _ld_base(p):
-    from ..circuits.neurons.log_domain import rheobase_estimate
-    from .neuron_models import CurrentModeParams
-
-    return CurrentModeParams(tau=p.c_mem * 0.0259 / (0.7 * p.i_tau),
-                             i_gain=4.0 * rheobase_estimate(p), i_offset=0.0, x_reset=0.01,
-                             x_p=1.0, t_ref=p.c_ref * (p.vdd - 0.4) / p.i_ref)
-
-
-def _ld_free(p):
-    b = _ld_base(p)
-    return {"tau": Free(b.tau, b.tau / 20, b.tau * 20),
-            "i_gain": Free(b.i_gain, b.i_gain / 50, b.i_gain * 50),
-            "x_p": Free(1.0, 0.01, 100.0), "t_ref": Free(b.t_ref, b.t_ref / 50, b.t_ref * 50),
-            "x_reset": Free(0.01, 1e-4, 0.9)}
-
-
-def _ou_tc(p):
-    """Held-out OU of the tau-cell neuron: mean at the threshold current (``s ≈ 1``), σ half of
-    it, τ = 5 ms, 0.5 s — the fluctuation-driven regime where spike timing is reliable
-    (Mainen & Sejnowski 1995) and ``2νΔ`` stays well below 1 (the previous mean of 1.3·I_thr
-    fired at 188 Hz, ``2νΔ = 0.75``, where Γ is ill-conditioned)."""
-    return {"mean": 1.0 * p.i_thr, "sigma": 0.5 * p.i_thr, "tau": 5e-3, "t_stop": 0.5,
-            "dt_stim": 2e-4, "dt_model": 1e-5}
-
-
-def _ou_ld(p):
-    """Held-out OU of the log-domain neuron: mean at the rheobase estimate, σ half of it,
-    τ = 5 ms, 0.5 s (fluctuation-driven, as :func:`_ou_tc`)."""
-    from ..circuits.neurons.log_domain import rheobase_estimate
-
-    i = rheobase_estimate(p)
-    return {"mean": 1.0 * i, "sigma": 0.5 * i, "tau": 5e-3, "t_stop": 0.5,
-            "dt_stim": 2e-4, "dt_model": 1e-5}
-
-
 def _ifr_train(p):
     """Training OU stimulus of the if-refractory timing fit: the statistics of the held-out
     :func:`_ou_ifr` (mean 2·I_leak, σ = I_leak/2, τ = 5 ms, 1 s) with seed ``seed + 777``."""
     return _ou_ifr(p)
-
-
-TRAIN_SEED_OFFSET = 777
-"""Seed offset of the training OU stimulus (the held-out one uses ``seed + 12345``)."""
-
-
-def _isi_refine(name, train, free, p, base, currents, rates, predict, seed, min_isi=None):
-    r"""F–I fit, then a joint fit of the spike timing under a *training* OU current and the
-    F–I curve (:func:`~neurocircuit.calibrate.isi_fit.fit_isi`).
-
-    The F–I curve alone leaves the leak (``τ``, ``I_leak``) and the threshold charge badly
-    identified (their effects on constant-input rates trade off), and a free-running model
-    then accumulates timing errors under a fluctuating input (if-refractory: Γ = 0.69 with
-    the F–I-only fit). The training stimulus ``train(p)`` is played into ngspice with seed
-    ``seed + TRAIN_SEED_OFFSET`` — never the held-out stimulus of the validation.
-    """
-    from ..evaluate.characterize_neurons import _value, characterization_spec
-    from .isi_fit import fit_isi
-    from .validate import circuit_ou
-
-    fr = free(p)
-    fit0 = fit_fi(base, currents, rates, fr, n_starts=6, seed=seed)
-    spec = characterization_spec(name)
-    tr = train(p)
-    c = circuit_ou(name, p, tr["mean"], tr["sigma"], tr["tau"], tr["t_stop"],
-                   seed + TRAIN_SEED_OFFSET, tr["dt_stim"], float(_value(spec["threshold"], p)),
-                   max_step=float(_value(spec["max_step"], p)), timeout=600.0,
-                   options=spec["options"], min_isi=min_isi)
-    free2 = {k: replace(f, init=float(np.clip(getattr(fit0.params, k), f.lo, f.hi)))
-             for k, f in fr.items()}
-    dt = float(tr.get("dt_fit", tr["dt_model"]))
-    fit = fit_isi(fit0.params, c["stimulus_t"], c["stimulus_i"], c["spikes"], free2, dt,
-                  fi=(currents, rates), n_starts=1, seed=seed)
-    n_isi = max(int(np.size(c["spikes"])) - 1, 0)
-    extra = {"train_ou": {"mean_a": tr["mean"], "sigma_a": tr["sigma"], "tau_s": tr["tau"],
-                          "t_stop_s": tr["t_stop"], "dt_s": tr["dt_stim"],
-                          "seed": seed + TRAIN_SEED_OFFSET, "n_spikes": n_isi + 1},
-             "isi_rel_rms": float(np.sqrt(np.mean(fit.residuals[:n_isi] ** 2))),
-             "fi_only_fit": fit0.as_dict()}
-    return replace(fit, metrics={**fit.metrics, "extra": extra})
 
 
 def _sc_base(p):
@@ -480,80 +159,6 @@ def _ou_sc(p):
             "dt_stim": 1e-5, "dt_model": 2e-7, "dt_fit": 1e-6, "window": 2.0 / p.f_clk}
 
 
-_QIF_DT = 2e-7
-"""Model step (s) of the quadratic-if (Izhikevich) fits: ≤ 0.1 model ms for t_scale ≥ 2 µs."""
-
-
-def _qif_base(p):
-    """Izhikevich regular-spiking shape (a, b, c, d = 0.02, 0.2, −65, 8), scales from the
-    circuit: rheobase ``≈ I_leak`` ↔ the model's ≈ 3.8 units; ``t_scale`` is set from the
-    data by :func:`_qif_refine`."""
-    from .neuron_models import IzhikevichParams
-
-    return IzhikevichParams(t_scale=1e-5, i_scale=p.i_leak / 3.8)
-
-
-def _qif_free(p):
-    b = _qif_base(p)
-    return {"t_scale": Free(b.t_scale, 1e-7, 1e-2), "i_scale": Free(b.i_scale, 1e-12, 1e-6),
-            "a": Free(0.02, 1e-4, 1.0), "d": Free(8.0, 0.1, 100.0)}
-
-
-def _qif_predict(p):
-    """F–I of the Izhikevich model measured like the circuit's (a step from rest for the
-    spec's 2 ms, the first spike skipped: :func:`~.izhikevich_fi.izhikevich_rate`)."""
-    from .izhikevich_fi import izhikevich_rate
-
-    return partial(izhikevich_rate, t_stop=2e-3, dt=_QIF_DT, skip=1)
-
-
-def _qif_refine(p, base, currents, rates, predict, seed):
-    """Izhikevich F–I fit: first the time scale from the median rate ratio at the firing
-    currents (so that the model's 2 ms window holds as many spikes as the circuit's), then
-    least squares of ``t_scale, i_scale, a, d`` (several starts)."""
-    f = np.asarray(rates, float)
-    i = np.asarray(currents, float)
-    ok = np.isfinite(f) & (f > 0)
-    fr = _qif_free(p)
-    best = None
-    for ts in np.geomspace(1e-6, 1e-4, 9):  # coarse scan of the time scale
-        r = predict(replace(base, t_scale=float(ts)), i[ok])
-        err = float(np.mean(np.log(np.maximum(r, 1.0) / f[ok]) ** 2))
-        if best is None or err < best[0]:
-            best = (err, float(ts))
-    fr["t_scale"] = replace(fr["t_scale"], init=best[1])
-    return fit_fi(replace(base, t_scale=best[1]), currents, rates, fr, predict=predict,
-                  n_starts=3, seed=seed)
-
-
-def _qif_mc_fit(currents, table, nominal, names, predict):
-    """Per-instance F–I fits of ``names`` with the simulated Izhikevich rates."""
-    out = []
-    for row in np.asarray(table, float):
-        if not np.all(np.isfinite(row)):
-            out.append([np.nan] * len(names))
-            continue
-        free = {n: Free(float(getattr(nominal, n)), float(getattr(nominal, n)) / 10,
-                        float(getattr(nominal, n)) * 10) for n in names}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FitWarning)
-            try:
-                f = fit_fi(nominal, currents, row, free, predict=predict, n_starts=1,
-                           warn_rel=None, max_nfev=60)
-                out.append([float(v) for v in f.values])
-            except FitError:
-                out.append([np.nan] * len(names))
-    return np.asarray(out, float)
-
-
-def _ou_qif(p):
-    """Held-out OU of the quadratic-if neuron in its time scale (ISIs of ~0.1–1 ms): mean
-    2·I_leak, σ = I_leak/2, τ_OU = 0.2 ms, 20 ms; Γ with Δ = 20 µs (the ±2 ms window is longer
-    than the ISIs)."""
-    return {"mean": 2.0 * p.i_leak, "sigma": 0.5 * p.i_leak, "tau": 2e-4, "t_stop": 0.02,
-            "dt_stim": 2e-6, "dt_model": _QIF_DT, "window": 2e-5}
-
-
 SPECS: Mapping[str, CalSpec] = {
     "axon-hillock": CalSpec("linear-if", _ah_base, _ah_free, ("q_th", "i_reset"),
                             (2, 8, 13), _ou_ah, lambda p: [0.01 * p.i_r, 0.03 * p.i_r]),
@@ -579,9 +184,10 @@ SPECS: Mapping[str, CalSpec] = {
     "tau-cell-neuron": CalSpec("current-mode", _tc_base, _tc_free, ("tau", "i_gain", "t_ref"),
                                (2, 8, 15), _ou_tc,
                                refine=partial(_isi_refine, "tau-cell-neuron", _ou_tc, _tc_free,
-                                              min_isi=1e-4), min_isi=1e-4),
+                                              min_isi=1e-4, fi_weight=_TC_FI_WEIGHT),
+                               min_isi=1e-4),
     "log-domain-neuron": CalSpec("current-mode", _ld_base, _ld_free,
-                                 ("tau", "i_gain", "t_ref"), (2, 8, 15), _ou_ld,
+                                 _LD_MC_FREE, (2, 8, 15), _ou_ld,
                                  refine=partial(_isi_refine, "log-domain-neuron", _ou_ld,
                                                 _ld_free, min_isi=1e-4), min_isi=1e-4),
 }

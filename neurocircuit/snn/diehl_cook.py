@@ -31,7 +31,10 @@ with stochastic STDP on 1-bit synapses (Querlioz et al. 2013; Yousefzadeh et al.
 normalisation, applied to binary weights, so every row holds two values). At a post spike, synapses
 whose latest pre spike is within ``t_pot`` switch on with probability ``p_pot`` and the older
 ones switch off with ``p_anti``; at a pre spike after a post spike within ``t_dep`` they switch off
-with ``p_dep``. The draws come from the ``rng`` passed in; without ``binary`` nothing changes.
+with ``p_dep``; the rule's options (a gate by the neuron's previous spike, like the post₂ trace
+of the default rule; depression of never-active inputs; a fixed number of on-synapses per neuron,
+exchanged one for one) are described in :mod:`.learning.stochastic_binary`. The draws come from
+the ``rng`` passed in; without ``binary`` nothing changes.
 
 After training, neurons are labelled by the class they respond to most; an image is classified
 by the class whose labelled neurons fire most. Evaluation (no plasticity) runs a batch of images
@@ -43,6 +46,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy import sparse
 
 from ..units import param, validate
 from .learning import stochastic_binary as _sb
@@ -130,11 +134,17 @@ def init_network(params: DCParams, rng: np.random.Generator) -> DCNetwork:
     return DCNetwork(params, w, np.full(params.n_exc, params.theta_init))
 
 
-def init_binary_network(params: DCParams, rng: np.random.Generator, p_on: float = 0.2
-                        ) -> DCNetwork:
-    """Binary-synapse network: each synapse on with probability ``p_on``, rows normalised to
-    ``norm_total`` (every on-synapse of neuron i weighs ``norm_total / n_on_i``)."""
-    b = (rng.random((params.n_exc, params.n_input)) < p_on).astype(np.float64)
+def init_binary_network(params: DCParams, rng: np.random.Generator, p_on: float = 0.2,
+                        n_on: int | None = None) -> DCNetwork:
+    """Binary-synapse network: each synapse on with probability ``p_on`` (or, with ``n_on``,
+    exactly ``n_on`` random on-synapses per neuron), rows normalised to ``norm_total`` (every
+    on-synapse of neuron i weighs ``norm_total / n_on_i``)."""
+    u = rng.random((params.n_exc, params.n_input))
+    if n_on is None:
+        b = (u < p_on).astype(np.float64)
+    else:
+        b = np.zeros_like(u)
+        np.put_along_axis(b, np.argsort(u, axis=1)[:, :n_on], 1.0, axis=1)
     return DCNetwork(params, normalize(b, params.norm_total),
                      np.full(params.n_exc, params.theta_init))
 
@@ -288,7 +298,8 @@ def present(
                     theta_spikes[fe] += 1
                     thr[fe] += p.theta_plus
                 if learn and binary is not None:
-                    on = _sb.switch_at_post(wt[:, fe] > 0, (t - t_pre)[:, None], binary, rng)
+                    on = _sb.switch_at_post(wt[:, fe] > 0, (t - t_pre)[:, None], binary, rng,
+                                            d_post=(t - t_post[fe])[None, :])
                     wt[:, fe] = on * level[fe]
                     t_post[fe] = t
                 elif learn:
@@ -331,40 +342,76 @@ def run_batch(net: DCNetwork, spikes_in: np.ndarray) -> np.ndarray:
     dt = p.dt
     n = p.n_exc
     b = spikes_in.shape[1]
-    v = np.concatenate([np.full((b, n), p.v_rest_e), np.full((b, n), p.v_rest_i)], axis=1)
-    ge = np.zeros((b, 2 * n))
-    gi = np.zeros((b, 2 * n))
-    ref_until = np.full((b, 2 * n), -1.0)
-    v_rest = np.concatenate([np.full(n, p.v_rest_e), np.full(n, p.v_rest_i)])
-    e_inh = np.concatenate([np.full(n, p.e_inh_e), np.full(n, p.e_inh_i)])
-    m_dt_tau = -dt / np.concatenate([np.full(n, p.tau_e), np.full(n, p.tau_i)])
-    v_reset = np.broadcast_to(
-        np.concatenate([np.full(n, p.v_reset_e), np.full(n, p.v_reset_i)]), (b, 2 * n)
-    )
-    n_ref = np.round(np.concatenate([np.full(n, p.t_ref_e), np.full(n, p.t_ref_i)]) / dt)
-    thr = np.concatenate([p.v_thresh_e - p.theta_offset + net.theta, np.full(n, p.v_thresh_i)])
+    # excitatory (…_e) and inhibitory (…_i) halves kept apart: the inhibitory neurons receive
+    # no inhibition (their g_i stays 0), so their update needs fewer operations; every
+    # operation is the one of :func:`present` in the same order, so results are identical
+    v_e = np.full((b, n), p.v_rest_e)
+    v_i = np.full((b, n), p.v_rest_i)
+    ge_e, gi_e, ge_i = np.zeros((b, n)), np.zeros((b, n)), np.zeros((b, n))
+    ref_e, ref_i = np.full((b, n), -1.0), np.full((b, n), -1.0)
+    m_e, m_i = -dt / p.tau_e, -dt / p.tau_i
+    n_ref_e, n_ref_i = round(p.t_ref_e / dt), round(p.t_ref_i / dt)
+    thr_e = p.v_thresh_e - p.theta_offset + net.theta
     d_ge, d_gi = np.exp(-dt / p.tau_ge), np.exp(-dt / p.tau_gi)
     counts = np.zeros((b, n), dtype=np.int64)
     wt = np.ascontiguousarray(net.w.T, dtype=np.float64)
+    # input drive of every step at once: the spikes are sparse (a few per image and step)
+    flat = sparse.csr_matrix(spikes_in[: p.n_present].reshape(-1, spikes_in.shape[-1]),
+                             dtype=np.float64)
+    drive = np.asarray(flat @ wt).reshape(p.n_present, b, n)
+    g, v_inf, dec, v_new = (np.empty((b, n)) for _ in range(4))
+    free, fired = np.empty((b, n), bool), np.empty((b, n), bool)
+    zero = np.zeros((b, n))
     for k in range(p.n_present):
-        g = 1.0 + ge + gi
-        v_inf = (gi * e_inh + ge * p.e_exc + v_rest) / g
-        v_new = (v - v_inf) * np.exp(g * m_dt_tau) + v_inf
-        free = ref_until < k
-        v = np.where(free, v_new, v)
-        ge *= d_ge
-        gi *= d_gi
-        ge[:, :n] += spikes_in[k] @ wt
-        fired = (v > thr) & free
-        if fired.any():
-            v = np.where(fired, v_reset, v)
-            ref_until = np.where(fired, k + n_ref, ref_until)
-            fe = fired[:, :n]
-            fi = fired[:, n:]
+        # excitatory half
+        np.add(ge_e, gi_e, out=g)
+        g += 1.0
+        np.multiply(gi_e, p.e_inh_e, out=v_inf)
+        if p.e_exc:
+            v_inf += ge_e * p.e_exc
+        v_inf += p.v_rest_e
+        v_inf /= g
+        np.multiply(g, m_e, out=dec)
+        np.exp(dec, out=dec)
+        np.subtract(v_e, v_inf, out=v_new)
+        v_new *= dec
+        v_new += v_inf
+        np.less(ref_e, k, out=free)
+        np.copyto(v_e, v_new, where=free)
+        ge_e *= d_ge
+        gi_e *= d_gi
+        ge_e += drive[k]
+        np.greater(v_e, thr_e, out=fired)
+        fired &= free
+        fe = fired.copy() if fired.any() else None
+        # inhibitory half (g_i = 0)
+        np.add(ge_i, zero, out=g)
+        g += 1.0
+        np.multiply(zero, p.e_inh_i, out=v_inf)
+        if p.e_exc:
+            v_inf += ge_i * p.e_exc
+        v_inf += p.v_rest_i
+        v_inf /= g
+        np.multiply(g, m_i, out=dec)
+        np.exp(dec, out=dec)
+        np.subtract(v_i, v_inf, out=v_new)
+        v_new *= dec
+        v_new += v_inf
+        np.less(ref_i, k, out=free)
+        np.copyto(v_i, v_new, where=free)
+        ge_i *= d_ge
+        np.greater(v_i, p.v_thresh_i, out=fired)
+        fired &= free
+        if fe is not None:
+            v_e[fe] = p.v_reset_e
+            ref_e[fe] = k + n_ref_e
             counts += fe
-            ge[:, n:] += p.w_ei * fe
-            n_fi = fi.sum(axis=1, keepdims=True)
-            gi[:, :n] += p.w_ie * (n_fi - fi)
+            ge_i += p.w_ei * fe
+        if fired.any():
+            v_i[fired] = p.v_reset_i
+            ref_i[fired] = k + n_ref_i
+            n_fi = fired.sum(axis=1, keepdims=True)
+            gi_e += p.w_ie * (n_fi - fired)
     return counts
 
 
@@ -401,14 +448,27 @@ def train(
 
 def evaluate_counts(
     net: DCNetwork, images: np.ndarray, rng: np.random.Generator, batch: int = 100,
-    intensity: float = 2.0,
+    intensity: float = 2.0, min_spikes: int = 5, max_intensity: float = 32.0,
 ) -> np.ndarray:
-    """Spike counts ``(N, n_exc)`` with frozen weights and θ, batched."""
-    out = []
+    """Spike counts ``(N, n_exc)`` with frozen weights and θ, batched.
+
+    As in training (and the paper), an image that evokes fewer than ``min_spikes`` excitatory
+    spikes is presented again with the input intensity raised by 1, up to ``max_intensity``;
+    its counts are those of the last presentation. ``min_spikes=0`` presents each image once.
+    """
+    images = np.asarray(images)
+    out = np.zeros((len(images), net.params.n_exc), dtype=np.int64)
     for s in range(0, len(images), batch):
-        spikes = poisson_input(images[s : s + batch], net.params, rng, intensity)
-        out.append(run_batch(net, spikes))
-    return np.concatenate(out)
+        idx = np.arange(s, min(s + batch, len(images)))
+        level = intensity
+        while idx.size:
+            spikes = poisson_input(images[idx], net.params, rng, level)
+            out[idx] = run_batch(net, spikes)
+            level += 1.0
+            if level > max_intensity:
+                break
+            idx = idx[out[idx].sum(axis=1) < min_spikes]
+    return out
 
 
 def assign_labels(counts: np.ndarray, labels: np.ndarray, n_classes: int = 10) -> np.ndarray:

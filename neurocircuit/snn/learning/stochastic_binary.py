@@ -7,9 +7,22 @@ Weights are 0/1. Each synapse remembers its neurons' last spike times. With
   switch 0→1 with probability :math:`p_{pot}` (Hebbian potentiation);
 - at a post spike, for synapses whose last pre spike is older, :math:`\Delta t > T_{pot}`:
   switch 1→0 with probability :math:`p_{anti}` (anti-Hebbian depression that forgets
-  background inputs);
+  background inputs); inputs that have never spiked count as older only with
+  ``anti_silent``;
 - at a pre spike, if the last post spike gives :math:`-T_{dep} \le \Delta t < 0`: switch 1→0
   with probability :math:`p_{dep}` (Hebbian depression).
+
+Options of the event form used by the Diehl & Cook network (:func:`switch_at_post`):
+
+- ``tau_burst > 0`` gates the post-spike switches by the neuron's own previous spike, as the
+  post₂ trace gates potentiation in the full-precision Diehl & Cook rule: both probabilities are
+  multiplied by :math:`\exp(-\Delta t_{post}/\tau_{burst})`, where :math:`\Delta t_{post}` is
+  the time since that neuron's previous spike (a lone spike barely learns, a burst does);
+- ``n_on > 0`` keeps exactly ``n_on`` on-synapses per neuron (Querlioz et al. 2013's
+  fixed-level variant): at a post spike, the in-window off-synapses drawn with ``p_pot``
+  (× the burst gate) are exchanged one for one with randomly chosen older on-synapses, so the
+  per-neuron level :math:`78/n_{on}` never changes (``p_anti`` and ``p_dep`` are then unused
+  and must be 0).
 
 Every draw comes from the ``rng`` passed in.
 """
@@ -20,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...errors import ParameterError
 from ...units import param, validate
 
 __all__ = ["StochasticBinaryParams", "SpikeClock", "init_traces", "update", "switch_at_post",
@@ -33,9 +47,19 @@ class StochasticBinaryParams:
     p_pot: float = param(0.1, unit="", doc="0→1 probability in the window", ge=0, le=1)
     p_dep: float = param(0.05, unit="", doc="1→0 probability, post before pre", ge=0, le=1)
     p_anti: float = param(0.01, unit="", doc="1→0 probability, pre long before post", ge=0, le=1)
+    anti_silent: bool = param(False, unit="", doc="anti-Hebbian depression also for inputs "
+                              "that never spiked", choices=(False, True))
+    tau_burst: float = param(0.0, unit="s", doc="post-spike gate exp(-Δt_post/τ); 0: no gate",
+                             ge=0)
+    n_on: int = param(0, unit="", doc="fixed on-synapses per neuron (exchange); 0: free", ge=0)
 
     def __post_init__(self) -> None:
         validate(self)
+        if self.n_on and (self.p_dep or self.p_anti):
+            raise ParameterError(
+                f"StochasticBinaryParams: n_on={self.n_on} (fixed count) needs p_dep = 0 and "
+                f"p_anti = 0 (got p_dep={self.p_dep}, p_anti={self.p_anti}); depression is the "
+                "exchange itself.")
 
 
 @dataclass(frozen=True)
@@ -50,23 +74,59 @@ def init_traces(batch: int, n_pre: int, n_post: int) -> SpikeClock:
     return SpikeClock(np.full((batch, n_pre), np.inf), np.full((batch, n_post), np.inf))
 
 
-def switch_at_post(on, d_pre, params: StochasticBinaryParams, rng):
+def burst_gate(d_post, params: StochasticBinaryParams):
+    r"""Post-spike gate :math:`\exp(-\Delta t_{post}/\tau_{burst})` (1 when ``tau_burst`` = 0);
+    ``d_post`` is the time since the neuron's previous spike (inf: none → 0)."""
+    if not params.tau_burst:
+        return 1.0
+    return np.exp(-np.asarray(d_post, dtype=np.float64) / params.tau_burst)
+
+
+def switch_at_post(on, d_pre, params: StochasticBinaryParams, rng, d_post=None):
     """Event form of the post-spike rule: ``on`` (bool, any shape) are the synapses of neurons
     that spiked now, ``d_pre`` (broadcastable to ``on``) the time since their latest pre spike
     (inf: none yet). Returns the new states; draws ``rng.random(on.shape)`` once.
 
-    ``0 ≤ Δt ≤ T_pot``: 0→1 with probability p_pot; finite ``Δt > T_pot``: 1→0 with p_anti.
+    ``0 ≤ Δt ≤ T_pot``: 0→1 with probability p_pot; ``Δt > T_pot``: 1→0 with p_anti (finite Δt
+    only unless ``anti_silent``). With ``tau_burst``, ``d_post`` (broadcastable; time since the
+    neuron's previous spike) scales both probabilities by the burst gate. With ``n_on``, axis 0
+    is presynaptic and each column exchanges potentiated for depressed synapses one for one
+    (see the module docstring).
     """
+    gate = burst_gate(np.inf if d_post is None else d_post, params)
     u = rng.random(on.shape)
-    pot = (d_pre <= params.t_pot) & (u < params.p_pot) & ~on
-    anti = (d_pre > params.t_pot) & np.isfinite(d_pre) & (u < params.p_anti) & on
+    recent = d_pre <= params.t_pot
+    pot = recent & (u < params.p_pot * gate) & ~on
+    if params.n_on:
+        return _exchange(on, pot, ~recent & on, rng)
+    old = ~recent if params.anti_silent else (~recent & np.isfinite(d_pre))
+    anti = old & (u < params.p_anti * gate) & on
     return (on | pot) & ~anti
+
+
+def _exchange(on, pot, candidates, rng):
+    """Per column: switch on the ``pot`` synapses and off as many random ``candidates``; where
+    there are fewer candidates, only that many of the ``pot`` synapses (chosen at random)."""
+    on = np.array(on, dtype=bool, copy=True)
+    pot = np.broadcast_to(pot, on.shape).reshape(on.shape[0], -1)
+    cand = np.broadcast_to(candidates, on.shape).reshape(on.shape[0], -1)
+    flat = on.reshape(on.shape[0], -1)
+    for c in range(flat.shape[1]):
+        up, down = np.flatnonzero(pot[:, c]), np.flatnonzero(cand[:, c])
+        m = min(up.size, down.size)
+        if m:
+            flat[rng.choice(up, m, replace=False) if m < up.size else up, c] = True
+            flat[rng.choice(down, m, replace=False), c] = False
+    return flat.reshape(on.shape)
 
 
 def switch_at_pre(on, d_post, params: StochasticBinaryParams, rng):
     """Event form of the pre-spike rule: ``on`` are the synapses of inputs that spiked now,
     ``d_post`` the time since the latest post spike *strictly before* this step.
-    ``0 < Δt ≤ T_dep``: 1→0 with probability p_dep. Draws ``rng.random(on.shape)`` once."""
+    ``0 < Δt ≤ T_dep``: 1→0 with probability p_dep. Draws ``rng.random(on.shape)`` once
+    (nothing when p_dep = 0)."""
+    if not params.p_dep:
+        return on
     u = rng.random(on.shape)
     dep = (d_post <= params.t_dep) & (u < params.p_dep) & on
     return on & ~dep
@@ -83,7 +143,8 @@ def update(w, clock: SpikeClock, pre, post, params: StochasticBinaryParams, dt: 
         if post_b.any():
             d = since_pre[b][None, :]  # Δt = t_post - t_pre for the latest pre spike
             rows = np.flatnonzero(post_b)
-            w[rows] = switch_at_post(w[rows] == 1, d, params, rng)
+            d_post = (clock.since_post[b][rows] + dt)[:, None]  # previous spike of each row
+            w[rows] = switch_at_post(w[rows].T == 1, d.T, params, rng, d_post.T).T
         if pre_b.any():
             cols = np.flatnonzero(pre_b)
             d = clock.since_post[b][:, None] + dt  # post strictly before this pre spike

@@ -1,0 +1,295 @@
+r"""Calibration recipe of the DPI adaptive-exponential neuron (``dpi-neuron``, circuits.md §1.3)
+with the full-DPI-form current-mode model (:class:`~.neuron_models.CurrentModeParams`,
+``x_th > 0``)::
+
+    τ d ln x/dt = s/(x + x_th) − 1 − a + x/(x_p + x/g),     spike at ln x = u_spk,
+    x ← x_r,  a ← a + b,  dead time t_ref
+
+**The voltage climb.** The circuit's positive feedback ``I_a = I_again/(1 + I_ath/I_mem)``
+saturates at ``I_again`` once ``I_mem > I_ath`` (``V_mem ≈ 0.3 V``); the spike is emitted only
+when ``V_mem`` reaches the switching point of the current-starved first inverter (≈ 1.2 V).
+Between the two, ``C_mem dV_mem/dt ≈ I_again − I_τ − I_ahp`` (the DPI input, ``∝ I_th/I_mem``,
+has vanished): a climb of ≈ 2 ms (``C_mem ΔV/I_again``, measured on the teili preset: 1.98 ms
+from 0.3 V to the spike at every input current from 3 to 300 I_τ, 2.4 ms once the
+adaptation current has built up). In ``ln x = κ(V_mem − V_thr)/U_T + ln x_th`` it is the
+saturating feedback ``g = I_again/I_τ`` and the threshold ``u_spk = κ ΔV/U_T`` above ``x = 1``:
+``T_climb = τ u_spk/(g − 1 − a)``. Without it the only high-rate saturation was ``t_ref``, which
+an F–I fit pulled to 3.35 ms (the circuit's clamp lasts ≈ 0.95 ms) and which made the model
+restart integrating ~2.4 ms late after every spike (Γ = 0.32 on the held-out OU).
+
+Recipe steps used by :mod:`.pipeline`:
+
+* :func:`dpi_base` / :func:`dpi_free` — initial model from the biases and fit bounds;
+* :func:`dpi_predict` — the F–I predictor (the model simulated like the circuit measurement);
+* :func:`dpi_refine` — joint fit of the spike *timing* under a training OU current (seed
+  ``seed + 777``) and the F–I curve (:func:`isi_predictions`, fused in :func:`_dpi_batch`);
+* :func:`dpi_mc_fit` — batched fit of every Monte-Carlo instance (:func:`~.recipe_common.
+  batched_log_lm`);
+* :func:`ou_dpi` — the held-out OU stimulus (seed ``seed + 12345``, never fitted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from .fit import Free
+from .recipe_common import batched_log_lm
+
+__all__ = ["dpi_base", "dpi_free", "dpi_predict", "dpi_refine", "dpi_mc_fit", "ou_dpi",
+           "dpi_train_ou", "isi_predictions", "dpi_timing_fit", "dpi_t_ref"]
+
+DPI_H = 0.01
+"""Initial ``x_th = I_th/I_spk`` of the DPI model (``I_spk = 100 I_th``, where the positive
+feedback has taken over)."""
+V_SW = 0.65
+"""Switching point of the first (current-starved) inverter as a fraction of ``V_dd`` (initial
+``u_spk`` only; fitted)."""
+DPI_DT = 5e-5
+"""Model step (s) of the DPI F–I predictor (sub-step spike times; ≪ the ±2 ms of Γ)."""
+DPI_DT_FIT = 5e-5
+"""Model step (s) of the joint timing + F–I fit."""
+DPI_NFEV = 60
+"""Function evaluations of the joint fit (8 free parameters: ~6 Jacobians)."""
+TRAIN_OFFSET = 777
+"""Seed offset of the training OU (the held-out one uses ``seed + 12345``)."""
+
+
+def dpi_t_ref(p):
+    """The refractory estimate ``C_ref (V_dd − V_rel)/I_ref`` of the DPI neuron (s)."""
+    from ..circuits.neurons.dpi_neuron import t_ref_estimate
+
+    return t_ref_estimate(p.c_ref, p.i_ref, p.vdd)
+
+
+def dpi_base(p):
+    r"""Initial full-DPI-form model from the circuit's biases (module equations of
+    :mod:`neurocircuit.circuits.neurons.dpi_neuron`): ``τ = C_mem U_T/(κ I_τ)``,
+    ``s = I_in x_th/I_τ``, ``x_r = x_th e^{−κ V_thr/U_T}`` (``V_mem`` = 0 after reset,
+    ``V_thr ≈ 0.16 V``), feedback ``I_a ≈ I_again I_mem/I_ath`` → ``x_p = x_th I_τ I_ath /
+    (I_again I_th)``, saturating at ``g = I_again/I_τ``, spike threshold ``u_spk = κ(V_sw −
+    V_thr)/U_T − ln(1/x_th)`` (``V_sw = 0.65 V_dd``), ``τ_ahp = C_ahp U_T/(κ I_τahp)`` and the
+    jump of ``I_ahp/I_τ`` per spike ``b = I_thahp I_Ca t_ref/(I_τahp τ_ahp I_τ)``."""
+    from .neuron_models import CurrentModeParams
+
+    ut, kappa, h, v_thr = 0.0259, 0.7, DPI_H, 0.16
+    adapt = bool(getattr(p, "adaptation", False))
+    t_ref = dpi_t_ref(p)
+    tau_ahp = p.c_ahp * ut / (kappa * p.i_tau_ahp) if adapt else float("inf")
+    b = p.i_th_ahp * p.i_ca / p.i_tau_ahp * t_ref / tau_ahp / p.i_tau if adapt else 0.0
+    u_spk = float(np.clip(kappa * (V_SW * p.vdd - v_thr) / ut + np.log(h), 1.0, 40.0))
+    return CurrentModeParams(tau=p.c_mem * ut / (kappa * p.i_tau), i_gain=p.i_tau / h,
+                             i_offset=0.0, x_th=h,
+                             x_reset=h * float(np.exp(-kappa * v_thr / ut)),
+                             x_p=h * p.i_tau * p.i_ath / (p.i_again * p.i_th), t_ref=t_ref,
+                             tau_ahp=tau_ahp, b_ahp=b, g_fb=p.i_again / p.i_tau, u_spk=u_spk)
+
+
+def dpi_free(p):
+    """Free parameters (bounds) of the DPI fits."""
+    b = dpi_base(p)
+    out = {"tau": Free(b.tau, b.tau / 20, b.tau * 20),
+           "i_gain": Free(b.i_gain, b.i_gain / 100, b.i_gain * 100),
+           "x_th": Free(b.x_th, 1e-4, 0.5), "x_reset": Free(b.x_reset, 1e-7, 0.3),
+           "x_p": Free(b.x_p, b.x_p / 100, b.x_p * 1000),
+           "t_ref": Free(b.t_ref, b.t_ref / 20, b.t_ref * 10),
+           "g_fb": Free(b.g_fb, max(b.g_fb / 20, 2.0), b.g_fb * 20),
+           "u_spk": Free(b.u_spk, 1.0, 44.0)}
+    if getattr(p, "adaptation", False):
+        out.update(tau_ahp=Free(b.tau_ahp, b.tau_ahp / 10, b.tau_ahp * 10),
+                   b_ahp=Free(b.b_ahp, b.b_ahp / 100, b.b_ahp * 20))
+    return out
+
+
+def dpi_predict(p):
+    """The DPI's F–I predictor: the model simulated like the circuit measurement (a step from
+    rest for ``t_stop`` = 0.2 s, the first 3 spikes skipped), which includes the adaptation
+    transient (its mean-field rate is ~20 % off at low rates, where ``a`` jumps by ~its mean)."""
+    from .neuron_models import simulated_rate
+
+    return partial(simulated_rate, t_stop=0.2, dt=DPI_DT, skip=3)
+
+
+def ou_dpi(p):
+    """Held-out OU of the DPI neuron: mean 12 I_τ (≈ 45 Hz), σ = 8 I_τ, τ = 5 ms (never used
+    for fitting; the training OU has its own seed). Negative excursions (≈ 7 % of the time) are
+    clipped by the circuit's input mirror and by the model alike."""
+    return {"mean": 12 * p.i_tau, "sigma": 8 * p.i_tau, "tau": 5e-3, "t_stop": 1.0,
+            "dt_stim": 2e-4, "dt_model": 2e-5}
+
+
+def dpi_train_ou(p):
+    """The *training* OU stimulus of the DPI timing fit (seed ``seed + 777``; the held-out one
+    is :func:`ou_dpi` with seed ``seed + 12345``)."""
+    return {**ou_dpi(p), "t_stop": 1.0}
+
+
+def isi_predictions(model: Any, t_stim: Any, i_stim: Any, spikes: Any, dt: float,
+                    horizon: float = 0.1) -> np.ndarray:
+    """Spike-triggered predictions: for every circuit spike ``t_k`` (and from rest at 0), the
+    model's next spike time when it restarts from reset at ``t_k`` with the adaptation
+    ``a(t_k⁺) = Σ_{j≤k} b e^{−(t_k − t_j)/τ_ahp}`` of the circuit's spikes, driven by the same
+    (linearly interpolated) input. ``t_k + 1.5·horizon`` where it does not fire in ``horizon``.
+    All intervals run in parallel; ``model`` fields must be scalars."""
+    from .neuron_models import CurrentModeState, current_mode_step
+
+    sc = np.asarray(spikes, float)
+    starts = np.concatenate([[0.0], sc])
+    n = starts.size
+    a0 = _adaptation_at(model, starts)
+    ref0 = np.where(np.arange(n) > 0, float(model.t_ref), 0.0)
+    st = CurrentModeState(np.full(n, float(model.x_reset)), a0, ref0, np.zeros(n))
+    out = np.full(n, np.nan)
+    t_stim, i_stim = np.asarray(t_stim, float), np.asarray(i_stim, float)
+    for m in range(int(round(horizon / dt))):
+        s, st = current_mode_step(st, np.interp(starts + m * dt, t_stim, i_stim), model, dt)
+        hit = (s > 0) & np.isnan(out)
+        out[hit] = (m + st.frac[hit]) * dt
+        if not np.isnan(out).any():
+            break
+    return starts + np.where(np.isnan(out), 1.5 * horizon, out)
+
+
+def _adaptation_at(model: Any, starts: np.ndarray) -> np.ndarray:
+    """``a(t_k⁺)`` after every start but the first (0), from the circuit's spike times."""
+    ta, b = float(model.tau_ahp), float(model.b_ahp)
+    a0 = np.zeros(starts.size)
+    if np.isfinite(ta) and b > 0:
+        for k in range(1, starts.size):
+            a0[k] = a0[k - 1] * np.exp(-(starts[k] - starts[k - 1]) / ta) + b
+    return a0
+
+
+def _dpi_batch(model: Any, drive: np.ndarray, ref0: np.ndarray, a0: np.ndarray, dt: float,
+               skip: int) -> tuple[np.ndarray, np.ndarray]:
+    """The full-DPI-form step (:func:`~.neuron_models.current_mode_step`: midpoint rule in
+    ``ln x``, scalar parameters) fused for speed over the columns of ``drive`` (``(T, n)``
+    normalised drive ``s``), from ``x = x_r``, adaptation ``a0`` and dead time ``ref0``. Returns
+    the first spike time of every column (NaN: none) and its rate measured as
+    :func:`~.neuron_models.simulated_rate`."""
+    tau, xt, xr = float(model.tau), float(model.x_th), float(model.x_reset)
+    xp_, g, us = float(model.x_p), float(model.g_fb), float(model.u_spk)
+    ta, b, t_ref = float(model.tau_ahp), float(model.b_ahp), float(model.t_ref)
+    ea = float(np.exp(-dt / ta)) if np.isfinite(ta) else 1.0
+    n_col = drive.shape[1]
+    u = np.full(n_col, np.log(xr))
+    lxr = float(np.log(xr))
+    a, ref = np.array(a0, float), np.array(ref0, float)
+    n = np.zeros(n_col)
+    first0, first, last = (np.full(n_col, np.nan) for _ in range(3))
+
+    def rate(uu, s, aa):
+        x = np.exp(uu)
+        return s / (x + xt) - 1.0 - aa + x / (xp_ + x / g)
+
+    for m in range(drive.shape[0]):
+        live = np.clip(dt - np.maximum(ref, 0.0), 0.0, dt)
+        h = live / tau
+        du1 = np.minimum(rate(u, drive[m], a) * h, 50.0)
+        du = np.minimum(rate(u + 0.5 * du1, drive[m], a) * h, 50.0)
+        un = np.maximum(u + du, lxr)
+        spk = (live > 0) & (un >= us)
+        a = a * ea
+        ref = ref - dt
+        if spk.any():
+            with np.errstate(divide="ignore", invalid="ignore"):
+                q = np.clip((us - u[spk]) / du[spk], 0.0, 1.0)
+            off = dt - live[spk] + live[spk] * q
+            tk = m * dt + off
+            n[spk] += 1
+            first0[spk] = np.where(n[spk] == 1, tk, first0[spk])
+            first[spk] = np.where(n[spk] == skip + 1, tk, first[spk])
+            last[spk] = tk
+            ref[spk] = t_ref - (dt - off)
+            a[spk] += b
+        u = np.where((live > 0) & ~spk, un, lxr)
+    use = n > skip + 1
+    m_ = np.where(use, n - skip, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = (m_ - 1) / (last - np.where(use, first, first0))
+    return first0, np.where((m_ >= 2) & np.isfinite(r), r, 0.0)
+
+
+def dpi_timing_fit(base: Any, free: dict[str, Free], currents: Any, rates: Any, spikes: Any,
+                   t_stim: Any, i_stim: Any, seed: int = 0, dt: float = DPI_DT_FIT,
+                   horizon: float = 0.1, fi_weight: float = 50.0, max_nfev: int = DPI_NFEV):
+    r"""Fit ``free`` of the DPI model to a training spike train and the F–I curve jointly.
+
+    Residuals: the errors of the model's spike-triggered next-spike predictions
+    (:func:`isi_predictions`, in ms) and the relative F–I errors ×``fi_weight`` (50: 1 % ≙
+    0.5 ms), minimised by :func:`~neurocircuit.calibrate.fit.fit_model`; both simulated in one
+    fused batch (:func:`_dpi_batch`, model step ``dt``). Returns the :class:`~.fit.Fit` and
+    the number of interval residuals.
+    """
+    from .fit import fit_model
+
+    sc = np.asarray(spikes, float)
+    i = np.asarray(currents, float)
+    f = np.asarray(rates, float)
+    ok = np.isfinite(f)
+    i, f = i[ok], f[ok]
+    t_fi, skip = 0.2, 3
+    starts = np.concatenate([[0.0], sc[:-1]])
+    n_isi, n_fi = starts.size, i.size
+    steps = int(round(t_fi / dt))
+    tt = starts[None, :] + dt * np.arange(steps)[:, None]
+    i_isi = np.interp(tt, np.asarray(t_stim, float), np.asarray(i_stim, float))
+    i_isi[tt > starts[None, :] + horizon] = 0.0
+    cur = np.maximum(np.concatenate([i_isi, np.broadcast_to(i, (steps, n_fi))], axis=1), 0.0)
+    ref0 = np.concatenate([np.where(np.arange(n_isi) > 0, 1.0, 0.0), np.zeros(n_fi)])
+    target = np.concatenate([sc * 1e3, f])
+    weights = np.concatenate([np.ones(n_isi), fi_weight / np.maximum(f, 0.05 * f.max())])
+
+    def joint(model):
+        a0 = np.concatenate([_adaptation_at(model, starts), np.zeros(n_fi)])
+        drive = (cur - float(model.i_offset)) / float(model.i_gain)
+        t1, r = _dpi_batch(model, drive, ref0 * float(model.t_ref), a0, dt, skip)
+        t1 = np.where(np.isnan(t1[:n_isi]) | (t1[:n_isi] > horizon), 1.5 * horizon,
+                      t1[:n_isi])
+        return np.concatenate([(starts + t1) * 1e3, r[n_isi:]])
+
+    fit = fit_model(lambda v: replace(base, **v), joint, target, free, weights=weights,
+                    n_starts=1, seed=seed, warn_rel=None, max_nfev=max_nfev,
+                    what="DPI timing + F–I", diff_step=1e-3)
+    return fit, n_isi
+
+
+def dpi_refine(p, base, currents, rates, predict, seed):
+    r"""Fit the DPI model to the circuit's spike *timing* and its F–I curve jointly
+    (:func:`dpi_timing_fit`).
+
+    An F–I curve alone does not identify τ, the reset level, the climb or the adaptation (an
+    F–I-only fit gave τ = 124 ms and Γ ≈ 0). A training OU current (its own seed, never the
+    held-out one) is played into ngspice. ``x_th`` and ``τ_ahp`` stay at their circuit values.
+    """
+    from ..circuits.registry import get
+    from ..circuits.testbenches import ou_current
+    from ..evaluate.characterize_neurons import simulate_bench
+    from ..measure import spike_times
+
+    ou = dpi_train_ou(p)
+    bench = ou_current(get("dpi-neuron").generator(p), ou["mean"], ou["sigma"], ou["tau"],
+                       ou["t_stop"], ou["dt_stim"], seed + TRAIN_OFFSET,
+                       max_step=dpi_t_ref(p) / 20.0)
+    res = simulate_bench(bench, timeout=1200.0)
+    sc = spike_times(np.asarray(res.axis, float), np.asarray(res[bench.probes["out"]], float),
+                     threshold=0.5 * p.vdd, hysteresis=0.1 * bench.vdd)
+    free = {k: v for k, v in dpi_free(p).items() if k not in ("tau_ahp", "x_th")}
+    fit, n_isi = dpi_timing_fit(base, free, currents, rates, sc, bench.meta["stimulus_t"],
+                                bench.meta["stimulus_i"], seed=seed)
+    isi_rms = float(np.sqrt(np.mean(fit.residuals[:n_isi] ** 2)))
+    extra = {"train_ou": {**ou, "seed": seed + TRAIN_OFFSET, "n_spikes": int(sc.size)},
+             "isi_rms_ms": isi_rms, "fi_fit_rel_rms": float(
+                 np.sqrt(np.mean((fit.residuals[n_isi:] / 50.0) ** 2))),
+             "dt_fit_s": DPI_DT_FIT, "nfev": int(fit.metrics.get("nfev", 0))}
+    return replace(fit, metrics={**fit.metrics, "extra": extra})
+
+
+def dpi_mc_fit(currents, table, nominal, names, predict, iters: int = 12):
+    """Batched Levenberg–Marquardt fit of ``names`` (log space) of every Monte-Carlo instance to
+    its rates, all instances simulated at once (NaN rows → NaN;
+    :func:`~.recipe_common.batched_log_lm`)."""
+    return batched_log_lm(currents, table, nominal, names, predict, iters=iters)
