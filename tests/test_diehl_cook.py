@@ -4,17 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _dc_images import w3_images
 
 from neurocircuit.snn import diehl_cook as dc
-
-
-def _w3_images(n, seed=3):
-    rng = np.random.default_rng(seed)
-    img = np.zeros((n, 28, 28))
-    for k in range(n):
-        idx = rng.choice(400, 150, replace=False)
-        img[k, 4 + idx // 20, 4 + idx % 20] = rng.integers(128, 256, 150)
-    return img
 
 
 def test_poisson_input_rate():
@@ -28,7 +20,7 @@ def test_poisson_input_rate():
 def test_present_invariants():
     p = dc.DCParams()
     net = dc.init_network(p, np.random.default_rng(4))
-    spikes = dc.poisson_input(_w3_images(1), p, np.random.default_rng(5))[:, 0]
+    spikes = dc.poisson_input(w3_images(1), p, np.random.default_rng(5))[:, 0]
     counts = dc.present(net, spikes, learn=True)
     assert counts.sum() >= 1
     assert net.w.min() >= 0 and net.w.max() <= p.w_max
@@ -39,7 +31,7 @@ def test_present_invariants():
 
 def test_fast_forward_rest_is_exact():
     p = dc.DCParams()
-    spikes = dc.poisson_input(_w3_images(2), p, np.random.default_rng(5))
+    spikes = dc.poisson_input(w3_images(2), p, np.random.default_rng(5))
     nets = [dc.init_network(p, np.random.default_rng(4)) for _ in range(2)]
     for ff, net in zip((True, False), nets):
         for s in range(2):
@@ -53,7 +45,7 @@ def test_batch_eval_equals_sequential_from_rest():
     p = dc.DCParams(n_exc=30)
     rng = np.random.default_rng(0)
     w = rng.uniform(0, 0.3, (30, 784))
-    spikes = dc.poisson_input(_w3_images(4), p, np.random.default_rng(1))
+    spikes = dc.poisson_input(w3_images(4), p, np.random.default_rng(1))
     batch = dc.run_batch(dc.DCNetwork(p, w.copy(), np.full(30, p.theta_init)), spikes)
     for s in range(4):
         net = dc.DCNetwork(p, w.copy(), np.full(30, p.theta_init))
@@ -100,8 +92,8 @@ def test_defaults_bit_identical_to_reference():
     g = np.load(Path(__file__).parent / "golden" / "diehl_cook_default.npz")
     p = dc.DCParams(n_exc=20)
     net = dc.init_network(p, np.random.default_rng(4))
-    out = dc.train(net, _w3_images(3), np.random.default_rng(5))
-    ev = dc.evaluate_counts(net, _w3_images(4, seed=7), np.random.default_rng(6))
+    out = dc.train(net, w3_images(3), np.random.default_rng(5))
+    ev = dc.evaluate_counts(net, w3_images(4, seed=7), np.random.default_rng(6))
     assert np.array_equal(out, g["counts"]) and np.array_equal(ev, g["eval_counts"])
     np.testing.assert_allclose(net.w, g["w"], rtol=1e-12, atol=0)
     np.testing.assert_allclose(net.theta, g["theta"], rtol=1e-12, atol=0)
@@ -113,7 +105,7 @@ def _binary_run(bp, n_img=2, n_exc=20):
     rng = np.random.default_rng(1)
     net = dc.init_binary_network(p, rng, p_on=0.2)
     on0 = net.w > 0
-    spikes = dc.poisson_input(_w3_images(n_img), p, np.random.default_rng(5))
+    spikes = dc.poisson_input(w3_images(n_img), p, np.random.default_rng(5))
     total = 0
     for s in range(n_img):
         total += dc.present(net, spikes[:, s], learn=True, binary=bp, rng=rng).sum()

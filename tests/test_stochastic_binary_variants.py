@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _dc_images import w3_images
 
 from neurocircuit.errors import ParameterError
 from neurocircuit.snn import diehl_cook as dc
@@ -85,15 +86,6 @@ def test_update_burst_gate_first_spike_learns_nothing():
     assert w.mean() > 0.8
 
 
-def _images(n, seed=3):
-    rng = np.random.default_rng(seed)
-    img = np.zeros((n, 28, 28))
-    for k in range(n):
-        idx = rng.choice(400, 150, replace=False)
-        img[k, 4 + idx // 20, 4 + idx % 20] = rng.integers(128, 256, 150)
-    return img
-
-
 def test_diehl_cook_fixed_count_network():
     """init with n_on: exactly n_on synapses per neuron; training with the exchange rule keeps
     that count and one on-level 78 / n_on, while the pattern changes."""
@@ -104,7 +96,7 @@ def test_diehl_cook_fixed_count_network():
     assert np.all(on0.sum(axis=1) == 60)
     np.testing.assert_allclose(net.w[on0], p.norm_total / 60, rtol=1e-12, atol=0)
     bp = sb.StochasticBinaryParams(p_pot=0.5, p_dep=0.0, p_anti=0.0, n_on=60, tau_burst=0.04)
-    out = dc.train(net, _images(3), rng, binary=bp)
+    out = dc.train(net, w3_images(3), rng, binary=bp)
     assert out.sum() > 0
     on = net.w > 0
     assert np.all(on.sum(axis=1) == 60) and not np.array_equal(on, on0)
@@ -119,6 +111,6 @@ def test_diehl_cook_binary_run_is_seeded():
     for _ in range(2):
         rng = np.random.default_rng(9)
         net = dc.init_binary_network(p, rng)
-        dc.train(net, _images(2), rng, binary=bp)
+        dc.train(net, w3_images(2), rng, binary=bp)
         ws.append(net.w)
     assert np.array_equal(ws[0], ws[1])

@@ -331,6 +331,28 @@ def present(
     return counts
 
 
+def _half_step(v, ge, gi, e_inh, v_rest, m_dt_tau, ref_until, k, e_exc, d_ge, buf) -> None:
+    """One exponential-Euler membrane step of one half of :func:`run_batch` (in place, the
+    operations of :func:`present` in the same order), then the decay of ``ge``; leaves the
+    non-refractory mask in ``buf[4]``."""
+    g, v_inf, dec, v_new, free = buf
+    np.add(ge, gi, out=g)
+    g += 1.0
+    np.multiply(gi, e_inh, out=v_inf)
+    if e_exc:
+        v_inf += ge * e_exc
+    v_inf += v_rest
+    v_inf /= g
+    np.multiply(g, m_dt_tau, out=dec)
+    np.exp(dec, out=dec)
+    np.subtract(v, v_inf, out=v_new)
+    v_new *= dec
+    v_new += v_inf
+    np.less(ref_until, k, out=free)
+    np.copyto(v, v_new, where=free)
+    ge *= d_ge
+
+
 def run_batch(net: DCNetwork, spikes_in: np.ndarray) -> np.ndarray:
     """Frozen-weight evaluation of a batch in parallel: spikes ``(n_present, B, n_input)``.
 
@@ -359,49 +381,19 @@ def run_batch(net: DCNetwork, spikes_in: np.ndarray) -> np.ndarray:
     flat = sparse.csr_matrix(spikes_in[: p.n_present].reshape(-1, spikes_in.shape[-1]),
                              dtype=np.float64)
     drive = np.asarray(flat @ wt).reshape(p.n_present, b, n)
-    g, v_inf, dec, v_new = (np.empty((b, n)) for _ in range(4))
-    free, fired = np.empty((b, n), bool), np.empty((b, n), bool)
+    buf = tuple(np.empty((b, n)) for _ in range(4)) + (np.empty((b, n), bool),)
+    fired = np.empty((b, n), bool)
     zero = np.zeros((b, n))
     for k in range(p.n_present):
-        # excitatory half
-        np.add(ge_e, gi_e, out=g)
-        g += 1.0
-        np.multiply(gi_e, p.e_inh_e, out=v_inf)
-        if p.e_exc:
-            v_inf += ge_e * p.e_exc
-        v_inf += p.v_rest_e
-        v_inf /= g
-        np.multiply(g, m_e, out=dec)
-        np.exp(dec, out=dec)
-        np.subtract(v_e, v_inf, out=v_new)
-        v_new *= dec
-        v_new += v_inf
-        np.less(ref_e, k, out=free)
-        np.copyto(v_e, v_new, where=free)
-        ge_e *= d_ge
+        _half_step(v_e, ge_e, gi_e, p.e_inh_e, p.v_rest_e, m_e, ref_e, k, p.e_exc, d_ge, buf)
         gi_e *= d_gi
         ge_e += drive[k]
         np.greater(v_e, thr_e, out=fired)
-        fired &= free
+        fired &= buf[4]
         fe = fired.copy() if fired.any() else None
-        # inhibitory half (g_i = 0)
-        np.add(ge_i, zero, out=g)
-        g += 1.0
-        np.multiply(zero, p.e_inh_i, out=v_inf)
-        if p.e_exc:
-            v_inf += ge_i * p.e_exc
-        v_inf += p.v_rest_i
-        v_inf /= g
-        np.multiply(g, m_i, out=dec)
-        np.exp(dec, out=dec)
-        np.subtract(v_i, v_inf, out=v_new)
-        v_new *= dec
-        v_new += v_inf
-        np.less(ref_i, k, out=free)
-        np.copyto(v_i, v_new, where=free)
-        ge_i *= d_ge
+        _half_step(v_i, ge_i, zero, p.e_inh_i, p.v_rest_i, m_i, ref_i, k, p.e_exc, d_ge, buf)
         np.greater(v_i, p.v_thresh_i, out=fired)
-        fired &= free
+        fired &= buf[4]
         if fe is not None:
             v_e[fe] = p.v_reset_e
             ref_e[fe] = k + n_ref_e
