@@ -240,10 +240,7 @@ def present(
     d_ge, d_gi = np.exp(-dt / p.tau_ge), np.exp(-dt / p.tau_gi)
     counts = np.zeros(n, dtype=np.int64)
     active = [np.flatnonzero(row) for row in spikes_in[:n_present]]
-    g = np.empty(2 * n)
-    v_inf = np.empty(2 * n)
-    dec = np.empty(2 * n)
-    v_new = np.empty(2 * n)
+    buf = tuple(np.empty(2 * n) for _ in range(4)) + (np.empty(2 * n, bool),)
     theta_spikes = np.zeros(n)
     e_exc = p.e_exc
     k = 0
@@ -252,21 +249,8 @@ def present(
         if (fast_forward and k >= n_present and ref_until.max() < k and ge.max() < 1e-9
                 and gi.max() < 1e-9):
             break  # quiet: fast-forward the rest of the rest period below
-        np.add(ge, gi, out=g)
-        g += 1.0
-        np.multiply(gi, e_inh, out=v_inf)
-        if e_exc:
-            v_inf += ge * e_exc
-        v_inf += v_rest
-        v_inf /= g
-        np.multiply(g, m_dt_tau, out=dec)
-        np.exp(dec, out=dec)
-        np.subtract(v, v_inf, out=v_new)
-        v_new *= dec
-        v_new += v_inf
-        free = ref_until < k
-        np.copyto(v, v_new, where=free)
-        ge *= d_ge
+        _half_step(v, ge, gi, e_inh, v_rest, m_dt_tau, ref_until, k, e_exc, d_ge, buf)
+        free = buf[4]
         gi *= d_gi
         if k < n_present:
             idx = active[k]
@@ -332,9 +316,9 @@ def present(
 
 
 def _half_step(v, ge, gi, e_inh, v_rest, m_dt_tau, ref_until, k, e_exc, d_ge, buf) -> None:
-    """One exponential-Euler membrane step of one half of :func:`run_batch` (in place, the
-    operations of :func:`present` in the same order), then the decay of ``ge``; leaves the
-    non-refractory mask in ``buf[4]``."""
+    """One exponential-Euler membrane step (in place; shared by :func:`present` and both halves
+    of :func:`run_batch`, so they perform the same operations in the same order), then the decay
+    of ``ge``; leaves the non-refractory mask in ``buf[4]``."""
     g, v_inf, dec, v_new, free = buf
     np.add(ge, gi, out=g)
     g += 1.0
