@@ -367,6 +367,14 @@ def current_mode_step(state: CurrentModeState, current: Any, params: CurrentMode
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = np.where(spike, np.clip((1.0 - state.x) / (x_new - state.x), 0.0, 1.0), 0.0)
     x = np.where(active, np.where(spike, _arr(p.x_reset), x_new), _arr(p.x_reset))
+    return _after_spike(state, spike, frac, x, p, dt)
+
+
+def _after_spike(state: CurrentModeState, spike: Any, frac: Any, x: Any,
+                 p: CurrentModeParams, dt: float) -> tuple[Any, CurrentModeState]:
+    """Common end of a current-mode step: adaptation decays with ``τ_ahp`` (none when
+    infinite) and jumps by ``b_ahp`` at a spike; the refractory clock restarts at the
+    interpolated spike time."""
     ta = _arr(p.tau_ahp)
     a = state.a * np.where(np.isfinite(ta), np.exp(-dt / np.where(np.isfinite(ta), ta, 1.0)),
                            1.0)
@@ -399,12 +407,7 @@ def _dpi_step(state: CurrentModeState, s: np.ndarray, p: CurrentModeParams,
         q = np.clip((us - u0) / du, 0.0, 1.0)
         frac = np.where(spike, (dt - live + live * q) / dt, 0.0)
     x = np.where(active & ~spike, x_new, xr + 0 * x_new)
-    ta = _arr(p.tau_ahp)
-    a = state.a * np.where(np.isfinite(ta), np.exp(-dt / np.where(np.isfinite(ta), ta, 1.0)),
-                           1.0)
-    a = a + np.where(spike, _arr(p.b_ahp), 0.0)
-    ref = np.where(spike, _arr(p.t_ref) - dt * (1.0 - frac), state.ref - dt)
-    return spike.astype(np.float32), CurrentModeState(x, a, ref, frac)
+    return _after_spike(state, spike, frac, x, p, dt)
 
 
 # ---------------------------------------------------------------------------------------------
