@@ -49,16 +49,8 @@ currents below zero are clipped (a current mirror passes none). It is integrated
 ``T = τ ∫_{ln x_r}^{u_spk} du / (s/(e^u + x_th) − 1 − a + fb(e^u)) + t_ref``; the step uses
 the explicit midpoint rule in ``ln x``.
 
-**Izhikevich** (:class:`IzhikevichParams`; quadratic-if circuit), in model units
-(mV, ms scaled by ``t_scale`` seconds, current scaled by ``i_scale`` amperes)::
-
-    dv/dt = 0.04 v² + 5 v + 140 − w(u) + I/i_scale,     du/dt = a (b v − u),
-    v ≥ v_peak:  v ← c,  u ← u + d
-
-with the recovery current ``w = u`` (standard) or, for finite ``u_exp = u_e``,
-``w = u_e (e^{u/u_e} − 1)`` (the quadratic-if circuit's recovery transistor is subthreshold:
-its current grows by a factor ``e^{d/u_e}`` per spike, so adaptation sets in after several
-spikes instead of from the first).
+**Izhikevich** (:class:`IzhikevichParams`; quadratic-if circuit): see
+:mod:`.izhikevich_model`.
 
 **Digital IF** (:class:`DigitalIFModelParams`), bit-exact with the circuit's update rule::
 
@@ -79,6 +71,14 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..units import param, validate
+from ._model_util import INF, _arr, _check_positive
+from .izhikevich_model import (
+    IzhikevichParams,
+    IzhikevichState,
+    izhikevich_init,
+    izhikevich_recovery,
+    izhikevich_step,
+)
 
 __all__ = [
     "LinearIFParams", "LinearIFState", "linear_if_init", "linear_if_step", "linear_if_rate",
@@ -88,24 +88,6 @@ __all__ = [
     "DigitalIFState", "digital_if_init", "digital_if_step", "simulate_neuron", "simulated_rate",
     "MODELS",
 ]
-
-INF = float("inf")
-
-
-def _arr(x: Any) -> np.ndarray:
-    return np.asarray(x, dtype=float)
-
-
-def _check_positive(obj: Any, names: tuple[str, ...], allow_inf: tuple[str, ...] = ()) -> None:
-    for n in names:
-        v = _arr(getattr(obj, n))
-        ok = (v > 0) & (np.isfinite(v) | (n in allow_inf))
-        if not np.all(ok):
-            raise ParameterError(
-                f"The '{n}' parameter of {type(obj).__name__} must be > 0"
-                f"{' (inf allowed)' if n in allow_inf else ' and finite'}. Got {v!r} instead."
-            )
-
 
 # ---------------------------------------------------------------------------------------------
 # Linear IF (voltage-mode, hard reset)
@@ -408,68 +390,6 @@ def _dpi_step(state: CurrentModeState, s: np.ndarray, p: CurrentModeParams,
         frac = np.where(spike, (dt - live + live * q) / dt, 0.0)
     x = np.where(active & ~spike, x_new, xr + 0 * x_new)
     return _after_spike(state, spike, frac, x, p, dt)
-
-
-# ---------------------------------------------------------------------------------------------
-# Izhikevich two-variable model (quadratic-if circuit)
-
-
-@dataclass(frozen=True)
-class IzhikevichParams:
-    """Izhikevich model in model units, mapped to SI by ``t_scale`` and ``i_scale``."""
-
-    a: Any = param(0.02, doc="recovery rate (1/model ms)")
-    b: Any = param(0.2, doc="recovery coupling")
-    c: Any = param(-65.0, doc="reset potential (model mV)")
-    d: Any = param(8.0, doc="recovery jump per spike")
-    v_peak: Any = param(30.0, doc="spike cut-off (model mV)")
-    t_scale: Any = param(1e-3, unit="s", doc="seconds per model millisecond")
-    i_scale: Any = param(1e-9, unit="A", doc="amperes per model current unit")
-    u_exp: Any = param(INF, doc="recovery-current scale u_e: w = u_e (e^{u/u_e} − 1) "
-                                "(inf: the standard w = u)")
-
-    def __post_init__(self) -> None:
-        validate(self)
-        _check_positive(self, ("a", "t_scale", "i_scale", "u_exp"), allow_inf=("u_exp",))
-
-
-def izhikevich_recovery(u: Any, u_exp: Any) -> np.ndarray:
-    """Recovery current ``w(u) = u_e (e^{u/u_e} − 1)`` (``u`` for ``u_e = ∞``; the exponent is
-    capped at 50): a subthreshold transistor on the recovery node, whose current grows
-    e-fold per ``u_e`` (multiplicatively per spike jump ``d``)."""
-    u, ue = _arr(u), _arr(u_exp)
-    fin = np.isfinite(ue)
-    ue1 = np.where(fin, ue, 1.0)
-    return np.where(fin, ue1 * np.expm1(np.minimum(u / ue1, 50.0)), u)
-
-
-class IzhikevichState(NamedTuple):
-    """Membrane ``v`` and recovery ``u`` (model units)."""
-
-    v: Any
-    u: Any
-
-
-def izhikevich_init(params: IzhikevichParams, shape: tuple[int, ...],
-                    xp: Any = np) -> IzhikevichState:
-    """Rest at ``v = c``, ``u = b·c``."""
-    v = xp.ones(shape) * _arr(params.c)
-    return IzhikevichState(v, v * _arr(params.b))
-
-
-def izhikevich_step(state: IzhikevichState, current: Any, params: IzhikevichParams,
-                    dt: float = 1e-5) -> tuple[Any, IzhikevichState]:
-    """One explicit-Euler step of ``dt`` seconds (``dt/t_scale`` model ms)."""
-    p = params
-    h = dt / _arr(p.t_scale)
-    i = _arr(current) / _arr(p.i_scale)
-    w = state.u if np.all(np.isinf(_arr(p.u_exp))) else izhikevich_recovery(state.u, p.u_exp)
-    v = state.v + h * (0.04 * state.v ** 2 + 5.0 * state.v + 140.0 - w + i)
-    u = state.u + h * _arr(p.a) * (_arr(p.b) * state.v - state.u)
-    spike = v >= _arr(p.v_peak)
-    v = np.where(spike, _arr(p.c), np.minimum(v, _arr(p.v_peak)))
-    u = np.where(spike, u + _arr(p.d), u)
-    return spike.astype(np.float32), IzhikevichState(v, u)
 
 
 # ---------------------------------------------------------------------------------------------
