@@ -12,6 +12,7 @@ model's PSC trace against the circuit's (normalised by the trace range).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -23,15 +24,28 @@ from .validate import nrmse
 __all__ = ["simulate_psc", "calibrate_psc"]
 
 
-def simulate_psc(name: str, params: Any, rate: float, t_stop: float, width: float,
-                 seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(t, i_syn, pre_times)`` of synapse ``name`` driven by a Poisson train (ngspice)."""
+def simulate_psc(name: str, params: Any, rate: float | Sequence[float], t_stop: float,
+                 width: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(t, i_syn, pre_times)`` of synapse ``name`` driven by a Poisson train (ngspice).
+
+    ``rate`` (Hz) may be a sequence: the train then steps through those rates in equal
+    segments of ``[0, t_stop)`` (segment ``k`` seeded ``seed + k``).
+    """
     from ..circuits.registry import get
-    from ..circuits.synapse_testbenches import poisson_train
+    from ..circuits.synapse_testbenches import poisson_times, poisson_train, train
     from ..evaluate.characterize_neurons import simulate_bench
 
-    bench = poisson_train(get(name).generator(params), rate, t_stop, seed, width=width,
-                          max_step=width / 10)
+    syn = get(name).generator(params)
+    if np.ndim(rate) == 0:
+        bench = poisson_train(syn, float(rate), t_stop, seed, width=width, max_step=width / 10)
+    else:
+        seg = t_stop / len(rate)
+        times = np.concatenate([
+            poisson_times(float(r), k * seg + 1e-3, (k + 1) * seg - 2 * width, seed + k,
+                          dead=2.0 * width + 4e-6) for k, r in enumerate(rate)])
+        bench = train(syn, times, t_stop, width=width, max_step=width / 10,
+                      kind="poisson_segments",
+                      extra_meta={"rates": [float(r) for r in rate], "seed": int(seed)})
     res = simulate_bench(bench, timeout=300)
     t = np.asarray(res.axis, float)
     i = np.asarray(res[bench.probes["out"]], float)
@@ -40,12 +54,19 @@ def simulate_psc(name: str, params: Any, rate: float, t_stop: float, width: floa
 
 
 def calibrate_psc(name: str, params: Any, tau_guess: float, width: float = 1e-4,
-                  seed: int = 0, n_tau: float = 40.0, i_g: float | None = None) -> dict[str, Any]:
-    """Fit the exponential kernel on one Poisson train and validate on a held-out one."""
-    rate = 0.5 / tau_guess
-    t_stop = n_tau * tau_guess
+                  seed: int = 0, n_tau: float = 40.0, i_g: float | None = None,
+                  rates: Sequence[float] | None = None) -> dict[str, Any]:
+    """Fit the exponential kernel on one Poisson train and validate on a held-out one.
+
+    The train's rate is ``1/(2 τ_guess)``, over ``n_tau·τ_guess``; with ``rates`` (Hz) it
+    steps through those rates instead, ``n_tau·τ_guess`` each. A synapse whose charge per
+    pulse falls with the rate (the DPI's) is then fitted over the range of rates it will see
+    rather than at one (:mod:`neurocircuit.evaluate.cosim`).
+    """
+    rate: float | Sequence[float] = 0.5 / tau_guess if rates is None else list(rates)
+    t_stop = n_tau * tau_guess * (1 if rates is None else len(rate))
     t, y, times = simulate_psc(name, params, rate, t_stop, width, seed)
-    grid = np.linspace(0.0, t_stop, 4000)
+    grid = np.linspace(0.0, t_stop, 4000 * (1 if rates is None else len(rate)))
     yg = np.interp(grid, t, y)
     base = ExpSynapseParams(tau=tau_guess, i_inf=max(float(np.ptp(yg)), 1e-15) * 10,
                             width=width, i_rest=float(yg[0]))
