@@ -172,3 +172,17 @@ def test_membrane_bits_accuracy(digits_snn):
     mid = acc(8)
     assert mid.mean() > lo_floor.mean() and mid.mean() > nominal - 0.05
 
+
+
+def test_shared_input_matmul_skips_dark_inputs_exactly():
+    rng = np.random.default_rng(4)
+    wt = rng.standard_normal((3, 20, 7)).astype(np.float32)
+    x = rng.random((5, 20)).astype(np.float32)
+    x[:, 4:14] = 0.0  # half the inputs dark across the batch: the skipping branch
+    full = np.einsum("bi,nio->nbo", x.astype(np.float64), wt.astype(np.float64))
+    got = chip.shared_input_matmul(x, wt)
+    assert got.shape == (3, 5, 7)
+    np.testing.assert_allclose(got, full, rtol=1e-5, atol=1e-5)
+    x[:, 4:14] = 1.0  # all active: the plain branch
+    full = np.einsum("bi,nio->nbo", x.astype(np.float64), wt.astype(np.float64))
+    np.testing.assert_allclose(chip.shared_input_matmul(x, wt), full, rtol=1e-5, atol=1e-5)

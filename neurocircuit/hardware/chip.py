@@ -68,7 +68,14 @@ class CrossbarDense:
         spec = xbar.spec
         self._ideal = not (spec.adc_bits or spec.read_noise or spec.dac_bits or spec.r_wire
                            or spec.r_driver or spec.r_sense)
-        self._w = xbar.effective_weights().astype(np.float32)  # (N, out, in)
+        # (N, in, out): rows of one input contiguous, so dropping silent inputs is a row gather
+        self._wt = np.ascontiguousarray(
+            xbar.effective_weights().astype(np.float32).swapaxes(1, 2))
+
+    @property
+    def _w(self) -> np.ndarray:
+        """Ideal effective weights ``(N, out, in)`` (a view)."""
+        return self._wt.swapaxes(1, 2)
 
     def out_shape(self, in_shape):
         return (self.n_out,)
@@ -85,7 +92,7 @@ class CrossbarDense:
         n = self.xbar.n_chips
         lead = x.shape[:-1]
         if x.ndim == 2 and self._ideal:  # one input batch shared by all chips: (N, B, out)
-            y = np.matmul(x, self._w.swapaxes(1, 2))
+            y = shared_input_matmul(np.asarray(x, np.float32), self._wt)
             if self.bias is not None:
                 y += self.bias.astype(np.float32)
             return y, None
@@ -95,13 +102,29 @@ class CrossbarDense:
             xn = np.broadcast_to(x.reshape(1, -1, self.n_in), (n, x[..., 0].size, self.n_in))
             lead = (*x.shape[:-2], n, x.shape[-2]) if x.ndim >= 2 else (n,)
         if self._ideal:
-            y = np.matmul(xn, self._w.swapaxes(1, 2))
+            y = np.matmul(xn, self._wt)
         else:
             y = read(self.xbar, xn, rng=self.rng).astype(np.float32)
         if self.bias is not None:
             y += self.bias.astype(np.float32)
         y = y.reshape(n, *[d for i, d in enumerate(lead) if i != len(lead) - 2], self.n_out)
         return np.moveaxis(y, 0, -3), None
+
+
+def shared_input_matmul(x: np.ndarray, wt: np.ndarray, max_active: float = 0.85
+                        ) -> np.ndarray:
+    """``x @ wt[k]`` for every chip ``k``: ``(N, B, out)`` from ``x`` ``(B, in)`` and ``wt``
+    ``(N, in, out)``.
+
+    Inputs that are zero across the whole batch (an MNIST batch leaves 25–40 % of the pixels
+    dark) contribute nothing, so when at most ``max_active`` of the inputs are active only
+    their rows of ``wt`` enter the products: the same sums minus exact zeros (float32
+    summation order may differ).
+    """
+    active = np.flatnonzero(np.any(x != 0, axis=0))
+    if active.size > max_active * x.shape[1]:
+        return np.matmul(x, wt)
+    return np.matmul(x[:, active], np.take(wt, active, axis=1))
 
 
 def make_chips(
@@ -192,13 +215,30 @@ def chip_accuracy(chips: Sequential, x: np.ndarray, y: np.ndarray, T: int,
     """
     plan = _fast_plan(chips)
     correct = None
-    for s in range(0, len(x), batch_size):
-        xb = x[s : s + batch_size]
-        out = (np.asarray(chips.forward(xb, T=T).output).sum(axis=0) if plan is None
-               else _fast_summed_output(plan, xb, int(T)))
-        c = (out.argmax(axis=-1) == y[s : s + batch_size][None, :]).sum(axis=1)  # (N,)
-        correct = c if correct is None else correct + c
+    if plan is None:
+        for s in range(0, len(x), batch_size):
+            out = np.asarray(chips.forward(x[s : s + batch_size], T=T).output).sum(axis=0)
+            c = (out.argmax(axis=-1) == y[s : s + batch_size][None, :]).sum(axis=1)  # (N,)
+            correct = c if correct is None else correct + c
+        return correct / len(x)
+    # fast path: the stateless prefix (the per-chip input products, most of the work) runs on
+    # large blocks (better GEMMs, fewer active inputs to skip); the rest on cache-sized batches
+    w = plan[2]
+    per_image = (w.shape[0] if w.ndim == 3 else 1) * w.shape[-1] * 4
+    block = max(batch_size, min(_PREFIX_IMAGES, _PREFIX_BYTES // per_image))
+    for s in range(0, len(x), block):
+        cur = _fast_prefix(plan, x[s : s + block])
+        for s2 in range(0, cur.shape[-2], batch_size):
+            out = _fast_from_current(plan, cur[..., s2 : s2 + batch_size, :], int(T))
+            yb = y[s + s2 : s + s2 + batch_size]
+            c = (out.argmax(axis=-1) == yb[None, :]).sum(axis=1)  # (N,)
+            correct = c if correct is None else correct + c
     return correct / len(x)
+
+
+_PREFIX_IMAGES = 1000
+_PREFIX_BYTES = 1 << 29
+"""Images per prefix block, and the memory cap of its output (bytes)."""
 
 
 def summed_output(chips: Sequential, x: np.ndarray, T: int) -> np.ndarray:
@@ -258,11 +298,20 @@ def _fast_plan(chips: Sequential):
 
 
 def _fast_summed_output(plan, x: np.ndarray, T: int) -> np.ndarray:
-    prefix, lif, w, b, beta_r = plan
-    f32 = np.float32
-    cur = np.asarray(x, dtype=f32)
-    for node in prefix:
+    return _fast_from_current(plan, _fast_prefix(plan, x), T)
+
+
+def _fast_prefix(plan, x: np.ndarray) -> np.ndarray:
+    """The LIF layer's (constant) input current: the stateless prefix applied once."""
+    cur = np.asarray(x, dtype=np.float32)
+    for node in plan[0]:
         cur, _ = node.forward(cur)
+    return cur
+
+
+def _fast_from_current(plan, cur: np.ndarray, T: int) -> np.ndarray:
+    _, lif, w, b, beta_r = plan
+    f32 = np.float32
     beta, th = lif.value("beta"), lif.value("v_th")
     shape = np.broadcast_shapes(cur.shape, np.shape(th), np.shape(beta))
     i_b = np.broadcast_to(cur, shape)
