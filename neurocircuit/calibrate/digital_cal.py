@@ -18,13 +18,14 @@ distribution is ``null`` (σ = 0 for every parameter).
 
 from __future__ import annotations
 
-import datetime
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .provenance import jsonable, provenance
 
 __all__ = ["DigitalValidationJob", "run_validation_job", "calibrate_digital"]
 
@@ -119,8 +120,7 @@ def calibrate_digital(name: str, params: Any = None, preset: str | None = None,
     }
     cal = Calibrated(
         circuit={"name": name, "preset": preset,
-                 "params": {k: v if isinstance(v, (str, bool, int, float)) else str(v)
-                            for k, v in asdict(p).items()}},
+                 "params": jsonable(asdict(p))},
         process={"name": "xspice-digital", "corner": "n/a"},
         model_type="digital-if",
         params={f.name: {"value": getattr(model, f.name), "unit": units[f.name]}
@@ -129,24 +129,12 @@ def calibrate_digital(name: str, params: Any = None, preset: str | None = None,
         validation=validation,
         energy={"per_spike_j": None, "per_event_j": None, "static_power_w": None,
                 "note": "XSPICE digital primitives carry no supply current"},
-        provenance={"deck_sha256": _sha(entry.generator(p).text()), "model_card_sha256": None,
-                    "model_card": None,
-                    "ngspice_version": str(held.get("ngspice_version") or "unknown"),
-                    "n_mc": int(mc or 0), "seed": int(seed),
-                    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                        timespec="seconds"),
-                    "wall_time_s": wall, "workers": workers,
-                    "command": f"neurocircuit calibrate {name} --preset {preset} --mc {mc} "
-                               f"--seed {seed}"},
+        provenance=provenance(deck=entry.generator(p).text(), name=name, preset=preset,
+                              mc=mc, seed=seed, wall=wall, workers=workers,
+                              ngspice_version=str(held.get("ngspice_version") or "unknown")),
         extra={"runs": rows},
     )
     summary = {"name": name, "preset": preset, "validation": validation, "wall_time_s": wall}
     if out:
         summary["path"] = str(save(cal, out))
     return summary
-
-
-def _sha(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode()).hexdigest()

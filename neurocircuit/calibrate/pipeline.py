@@ -26,8 +26,6 @@ For circuit ``name`` at ``params`` (spec :data:`SPECS[name]`):
 
 from __future__ import annotations
 
-import datetime
-import hashlib
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -41,6 +39,7 @@ import numpy as np
 from ..errors import FitError, FitWarning, ParameterError
 from ..units import field_unit
 from .fit import Free, fit_fi
+from .provenance import jsonable, param_histograms, provenance
 from .recipe_common import isi_refine as _isi_refine
 from .recipe_current_mode import LD_MC_FREE as _LD_MC_FREE
 from .recipe_current_mode import TC_FI_WEIGHT as _TC_FI_WEIGHT
@@ -240,17 +239,6 @@ def _mc_instance_dedupe(point: tuple[int, int], name: str, spec_jobs: tuple, min
             for j in spec_jobs]
 
 
-def _sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _sha256_file(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
 def _param_entry(params: Any, name: str, stderr: Mapping[str, float]) -> dict[str, Any]:
     v = getattr(params, name)
     out = {"value": v if isinstance(v, str) else float(v), "unit": field_unit(params, name)}
@@ -378,7 +366,7 @@ def calibrate(name: str, params: Any = None, preset: str | None = None, out: str
     isi_mean = 1.0 / ref["rate"] if ref.get("rate") else float("nan")
     wall = time.perf_counter() - t0
     cal = Calibrated(
-        circuit={"name": name, "preset": preset, "params": _jsonable(asdict(p))},
+        circuit={"name": name, "preset": preset, "params": jsonable(asdict(p))},
         process={"name": GENERIC_180.name, "corner": GENERIC_180.corner},
         model_type=cs.model_type,
         params={f.name: _param_entry(model, f.name, stderr) for f in fields(model)},
@@ -389,16 +377,10 @@ def calibrate(name: str, params: Any = None, preset: str | None = None, out: str
                     "gamma_window_s": val["window_s"], **ks},
         energy={"per_spike_j": e_spike, "per_spike_dynamic_j": e_spike - static * isi_mean,
                 "per_event_j": None, "static_power_w": static, "i_ref_a": i_ref},
-        provenance={"deck_sha256": _sha256_text(netlist.text()),
-                    "model_card_sha256": _sha256_file(GENERIC_180.resolved_lib_path()),
-                    "model_card": GENERIC_180.resolved_lib_path().name,
-                    "ngspice_version": str(val.get("ngspice_version", "unknown")),
-                    "n_mc": int(mc or 0), "seed": int(seed),
-                    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                        timespec="seconds"),
-                    "wall_time_s": wall, "workers": workers,
-                    "command": f"neurocircuit calibrate {name} --preset {preset} --mc {mc} "
-                               f"--seed {seed}"},
+        provenance=provenance(deck=netlist.text(), name=name, preset=preset, mc=mc, seed=seed,
+                              wall=wall, workers=workers,
+                              ngspice_version=str(val.get("ngspice_version", "unknown")),
+                              model_card=GENERIC_180.resolved_lib_path()),
         extra={"fi_curve": {"i_in_a": currents, "rate_hz": rates, "latency_s": latency,
                             "rate_model_hz": pred(model, currents)},
                "fit": {"names": list(fit.names), "cov": fit.cov,
@@ -416,11 +398,6 @@ def calibrate(name: str, params: Any = None, preset: str | None = None, out: str
             summary["plots"] = _plots(path, name, currents, rates, model, pred, val, dist,
                                       mc_table)
     return summary
-
-
-def _jsonable(d: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (v if isinstance(v, (str, bool, int, float)) or v is None else str(v))
-            for k, v in d.items()}
 
 
 def _plots(path: Path, name, currents, rates, model, pred, val, dist, mc_table) -> list[str]:
@@ -448,17 +425,7 @@ def _plots(path: Path, name, currents, rates, model, pred, val, dist, mc_table) 
     plt.close(fig)
     written = [str(f1)]
     if dist is not None and mc_table is not None:
-        k = len(dist.names)
-        fig, axes = plt.subplots(1, k, figsize=(3.2 * k, 3))
-        for j, ax in enumerate(np.atleast_1d(axes)):
-            ax.hist(mc_table[:, j][np.isfinite(mc_table[:, j])], bins=20)
-            ax.set_title(dist.names[j])
-        fig.suptitle(f"{name}: fitted parameters over {dist.n} Monte-Carlo instances")
-        fig.tight_layout()
-        f2 = path.with_name(path.stem + "_params.png")
-        fig.savefig(f2, dpi=90)
-        plt.close(fig)
-        written.append(str(f2))
+        written.append(param_histograms(path, name, dist.names, mc_table, dist.n))
     return written
 
 

@@ -50,8 +50,6 @@ Recipes (model type in brackets):
 
 from __future__ import annotations
 
-import datetime
-import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, fields
@@ -62,6 +60,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
+from .provenance import jsonable, param_histograms, provenance
 from .syn_common import MEMRISTORS, SynCal
 from .syn_recipe_cmi import _cmi_recipe, cmi_stp_trace, fit_depression
 from .syn_recipe_memristor import _memristor_recipe, fit_memristor_update
@@ -139,7 +138,7 @@ def calibrate_synapse(name: str, params: Any = None, preset: str | None = None,
     wall = time.perf_counter() - t0
     device = name in MEMRISTORS
     cal = Calibrated(
-        circuit={"name": name, "preset": preset, "params": _jsonable(asdict(p))},
+        circuit={"name": name, "preset": preset, "params": jsonable(asdict(p))},
         process={"name": "behavioural" if device else GENERIC_180.name,
                  "corner": None if device else GENERIC_180.corner},
         model_type=res.model_type,
@@ -147,17 +146,11 @@ def calibrate_synapse(name: str, params: Any = None, preset: str | None = None,
         distribution=res.distribution,
         validation=dict(res.validation),
         energy=dict(res.energy),
-        provenance={"deck_sha256": hashlib.sha256(netlist.text().encode()).hexdigest(),
-                    "model_card_sha256": None if device else _sha256_file(
-                        GENERIC_180.resolved_lib_path()),
-                    "ngspice_version": "none (numpy device model)" if device else str(
-                        binary_version() or "unknown"),
-                    "n_mc": int(mc), "seed": int(seed),
-                    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                        timespec="seconds"),
-                    "wall_time_s": wall, "workers": workers,
-                    "command": f"neurocircuit calibrate {name} --preset {preset} --mc {mc} "
-                               f"--seed {seed}"},
+        provenance=provenance(
+            deck=netlist.text(), name=name, preset=preset, mc=mc, seed=seed, wall=wall,
+            workers=workers, model_card=None if device else GENERIC_180.resolved_lib_path(),
+            ngspice_version="none (numpy device model)" if device else str(
+                binary_version() or "unknown")),
         extra={**res.extra, "mc": {"names": list(res.distribution.names),
                                    "params": res.mc_table}
                if res.distribution is not None else None},
@@ -173,18 +166,6 @@ def calibrate_synapse(name: str, params: Any = None, preset: str | None = None,
         if plots:
             summary["plots"] = _plots(path, name, res)
     return summary
-
-
-def _sha256_file(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-def _jsonable(d: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (v if isinstance(v, (str, bool, int, float)) or v is None else str(v))
-            for k, v in d.items()}
 
 
 def _plots(path: Path, name: str, res: SynCal) -> list[str]:
@@ -204,17 +185,6 @@ def _plots(path: Path, name: str, res: SynCal) -> list[str]:
         plt.close(fig)
         written.append(str(f1))
     if res.distribution is not None and res.mc_table is not None:
-        k = len(res.distribution.names)
-        fig, axes = plt.subplots(1, k, figsize=(3.2 * k, 3), squeeze=False)
-        for j, ax in enumerate(axes[0]):
-            col = np.asarray(res.mc_table, float)[:, j]
-            ax.hist(col[np.isfinite(col)], bins=20)
-            ax.set_title(res.distribution.names[j])
-        fig.suptitle(f"{name}: fitted parameters over {res.distribution.n} Monte-Carlo "
-                     "instances")
-        fig.tight_layout()
-        f2 = path.with_name(path.stem + "_params.png")
-        fig.savefig(f2, dpi=90)
-        plt.close(fig)
-        written.append(str(f2))
+        written.append(param_histograms(path, name, res.distribution.names, res.mc_table,
+                                        res.distribution.n))
     return written
