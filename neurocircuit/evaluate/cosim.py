@@ -85,13 +85,14 @@ def fit_synapse_kernel(syn_params: Any, width: float, seed: int = 0,
 def kernel_table(kernels: list[dict[str, Any]], w: Any,
                  key: str = "i_inf") -> np.ndarray:
     """``I_∞`` (or ``key="i_rest"``) of every connection of weight matrix ``w``: the kernel
-    fitted at that weight, else the nearest one scaled by ``I_w/I_w,fit`` (0 where ``w`` = 0)."""
+    fitted at that weight, else the nearest one scaled by ``I_w/I_w,fit`` (0 where ``w`` = 0).
+    ``key="tau"``: the nearest kernel's time constant, unscaled."""
     w = np.asarray(w, float)
     iw = np.array([k["i_w"] for k in kernels])
     out = np.zeros_like(w)
     for idx in zip(*np.nonzero(w)):
         j = int(np.argmin(np.abs(np.log(iw / w[idx]))))
-        out[idx] = kernels[j][key] * w[idx] / iw[j]
+        out[idx] = kernels[j][key] * (1.0 if key == "tau" else w[idx] / iw[j])
     return out
 
 
@@ -115,13 +116,14 @@ def extender_width(params: Any, threshold_frac: float = 0.5) -> dict[str, float]
             "estimate_s": float(est)}
 
 
-def engine_network(model: Any, tau: float, g_in: Any, g_inh: Any,
+def engine_network(model: Any, tau: Any, g_in: Any, g_inh: Any,
                    input_times: list, t_stop: float, width: float, t_pe: float,
                    delay: float = 0.0, dt: float = 2e-5, rest: Any = 0.0) -> dict[str, Any]:
     """Simulate the network with the compact models (see module equations).
 
     ``g_in`` (``n_in × n_out``) and ``g_inh`` (``n_out × n_out``) are the ``I_∞`` (A) of the
-    connections (:func:`kernel_table`), ``tau`` the synaptic time constant, ``rest`` the net
+    connections (:func:`kernel_table`), ``tau`` the synaptic time constant (s): one for all, or
+    a pair of tables ``(τ_in, τ_inh)`` shaped like ``g_in`` and ``g_inh``; ``rest`` the net
     resting current of each neuron's synapses (the fitted floors ``I_rest``, excitatory minus
     inhibitory). Returns the spike times per neuron and the excitatory / inhibitory currents
     on the grid.
@@ -131,34 +133,33 @@ def engine_network(model: Any, tau: float, g_in: Any, g_inh: Any,
 
     g_in, g_inh = np.asarray(g_in, float), np.asarray(g_inh, float)
     n_out = g_in.shape[1]
-    tau = float(tau)
+    if not isinstance(tau, (tuple, list)):
+        tau_in, tau_inh = np.full(g_in.shape, float(tau)), np.full(g_inh.shape, float(tau))
+    else:
+        # (a table holds 0 where there is no connection: any τ will do there)
+        tau_in, tau_inh = (np.where(np.asarray(a, float) > 0, np.broadcast_to(a, g.shape), 1.0)
+                           for a, g in zip(tau, (g_in, g_inh)))
     n = int(round(t_stop / dt))
     grid = np.arange(n + 1) * dt
-    # excitatory: unit kernels of every input (linear in I_inf), exact per step
-    dec = np.exp(-dt / tau)
-    u_in = np.zeros((len(input_times), n))
+    # excitatory: a unit kernel per input and distinct τ of its connections, exact per step
+    exc = np.zeros((n_out, n))
     for k, times in enumerate(input_times):
         phi = pulse_fraction(grid, times, width)
-        u = 0.0
-        for m in range(n):
-            u_in[k, m] = u
-            if phi[m] > 0:
-                u = 1.0 + (u - 1.0) * np.exp(-phi[m] * dt / tau)
-                u *= np.exp(-(1.0 - phi[m]) * dt / tau)
-            else:
-                u *= dec
-    exc = g_in.T @ u_in + np.asarray(rest, float).reshape(-1, 1)  # (n_out, n)
+        for tk in np.unique(tau_in[k][g_in[k] != 0]):
+            u_k = _unit_kernel(phi[:n], dt, float(tk))
+            for j in np.flatnonzero((g_in[k] != 0) & (tau_in[k] == tk)):
+                exc[j] += g_in[k, j] * u_k
+    exc += np.asarray(rest, float).reshape(-1, 1)  # (n_out, n)
     init, step = MODELS[type(model)]
     st = init(model, (n_out,))
-    u_inh = np.zeros(n_out)
+    u_inh = np.zeros((n_out, n_out))  # (source, target) unit kernels
     pe_on = np.full(n_out, -np.inf)  # extended pulse [on, off) of each neuron
     pe_off = np.full(n_out, -np.inf)
     spikes: list[list[float]] = [[] for _ in range(n_out)]
     inh = np.zeros((n_out, n))
-    g_inh = g_inh.T  # (target, source)
     for m in range(n):
         t0 = m * dt
-        inh[:, m] = g_inh @ u_inh
+        inh[:, m] = (g_inh * u_inh).sum(axis=0)
         s, st = step(st, exc[:, m] - inh[:, m], model, dt)
         for j in np.flatnonzero(s > 0):
             ts = t0 + float(st.frac[j]) * dt
@@ -167,9 +168,26 @@ def engine_network(model: Any, tau: float, g_in: Any, g_inh: Any,
                 pe_on[j] = ts + delay
             pe_off[j] = ts + delay + t_pe
         phi = np.clip((np.minimum(t0 + dt, pe_off) - np.maximum(t0, pe_on)) / dt, 0.0, 1.0)
-        u_inh = np.where(phi > 0, 1.0 + (u_inh - 1.0) * np.exp(-phi * dt / tau), u_inh)
-        u_inh = u_inh * np.exp(-(1.0 - phi) * dt / tau)
+        phi = phi[:, None]
+        u_inh = np.where(phi > 0, 1.0 + (u_inh - 1.0) * np.exp(-phi * dt / tau_inh), u_inh)
+        u_inh = u_inh * np.exp(-(1.0 - phi) * dt / tau_inh)
     return {"spikes": [np.asarray(s) for s in spikes], "t": grid[:-1], "exc": exc, "inh": inh}
+
+
+def _unit_kernel(phi: np.ndarray, dt: float, tau: float) -> np.ndarray:
+    """Unit kernel ``u`` at the start of each step for pulse fractions ``phi`` (exact per
+    step for rectangular pulses; see the module equations)."""
+    u_out = np.empty(phi.size)
+    dec = np.exp(-dt / tau)
+    u = 0.0
+    for m in range(phi.size):
+        u_out[m] = u
+        if phi[m] > 0:
+            u = 1.0 + (u - 1.0) * np.exp(-phi[m] * dt / tau)
+            u *= np.exp(-(1.0 - phi[m]) * dt / tau)
+        else:
+            u *= dec
+    return u_out
 
 
 def run_network(net: dict[str, Any], model: Any, kernels: list[dict[str, Any]],
@@ -192,7 +210,7 @@ def run_network(net: dict[str, Any], model: Any, kernels: list[dict[str, Any]],
     sp = [spike_times(t, np.asarray(res[bench.probes[f"out{j}"]], float),
                       threshold=0.5 * bench.vdd, hysteresis=0.1 * bench.vdd)
           for j in range(n_out)]
-    tau = float(np.mean([k["tau"] for k in kernels]))
+    tau = (kernel_table(kernels, net["w_in"], "tau"), kernel_table(kernels, net["w_inh"], "tau"))
     rest = (kernel_table(kernels, net["w_in"], "i_rest").sum(axis=0)
             - kernel_table(kernels, net["w_inh"], "i_rest").sum(axis=0))
     eng = engine_network(model, tau, kernel_table(kernels, net["w_in"]),
