@@ -183,7 +183,8 @@ def make_chips(
                                           v_reset=node.v_reset, surrogate=node.surrogate))
             else:
                 nodes.append(LIF(beta, v_th, reset=node.reset, v_reset=node.v_reset,
-                                 surrogate=node.surrogate))
+                                 surrogate=node.surrogate, v_init=node.v_init,
+                                 signed=node.signed))
         else:
             nodes.append(node)
     return Sequential(nodes, snn.in_shape)
@@ -284,7 +285,7 @@ def _fast_plan(chips: Sequential):
     if k is None or len(nodes) != k + 3 or type(nodes[k]) is not LIF:
         return None
     lif, dense, readout = nodes[k:]
-    if type(readout) is not Readout or "beta" in lif.params:
+    if type(readout) is not Readout or "beta" in lif.params or lif.signed or lif.v_init:
         return None
     if isinstance(dense, CrossbarDense):
         if not dense._ideal:

@@ -102,13 +102,14 @@ def evaluate_prefixes(net: Any, x: np.ndarray, y: np.ndarray, Ts: list[int] | tu
             nb = xb.shape[0]
         out = np.cumsum(np.asarray(r.output, dtype=np.float64), axis=0)[idx]
         correct += np.sum(out.argmax(-1) == y[s: s + batch_size], axis=1)
-        per_t = sum(v.reshape(Tmax, -1).sum(axis=1, dtype=np.float64) for v in r.spikes.values())
+        per_t = sum(np.abs(v).reshape(Tmax, -1).sum(axis=1, dtype=np.float64)
+                    for v in r.spikes.values())   # |s|: signed neurons' −1 spikes count too
         spikes += np.cumsum(per_t)[idx]
         for j, i in spike_fed:
             st = xb if i is None else r.spikes[i]
             for k in range(i + 1 if i is not None else 0, j):   # max pooling / flatten
                 st = net.nodes[k].forward(st)[0]
-            ev = st.reshape(Tmax, nb, -1).sum(axis=1, dtype=np.float64) @ fans[j]
+            ev = np.abs(st).reshape(Tmax, nb, -1).sum(axis=1, dtype=np.float64) @ fans[j]
             ac += np.cumsum(ev)[idx]
     mac_per_step = float(sum(net.nodes[j].macs(net.shapes[j]) for j in analog))
     return [{"T": T, "accuracy": float(correct[k] / n), "spikes": float(spikes[k] / n),

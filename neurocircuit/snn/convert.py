@@ -56,8 +56,8 @@ def activation_scales(ann: ANN, x: np.ndarray, method: str = "percentile",
 
 def convert(ann: ANN, x_calib: np.ndarray, *, method: str = "percentile",
             percentile: float = 99.9, input_scale: float = 1.0, reset: str = "soft",
-            beta: float = 1.0, surrogate: str = "fast_sigmoid", v_init: float = 0.0
-            ) -> Sequential:
+            beta: float = 1.0, surrogate: str = "fast_sigmoid", v_init: float = 0.0,
+            signed: bool = False) -> Sequential:
     """Convert a trained ReLU ANN into an SNN (see module equations).
 
     Parameters
@@ -76,6 +76,10 @@ def convert(ann: ANN, x_calib: np.ndarray, *, method: str = "percentile",
         Initial membrane potential in units of the threshold (``0.5``: the rate becomes
         ``⌊T a/λ + 1/2⌋/T``, rounding instead of flooring, which halves the worst-case
         quantisation error, Bu et al. 2022). Dropout nodes are dropped (identity at inference).
+    signed
+        Signed IF neurons (:class:`~.spiking.LIF` ``signed=True``): each spike count becomes
+        the quantised ReLU of the *time-summed* input, so the conversion holds for
+        non-stationary inputs too (event streams); inference-only.
     """
     if any(isinstance(n, BatchNorm) for n in ann.nodes):
         ann = fold_batchnorm(ann)
@@ -94,7 +98,8 @@ def convert(ann: ANN, x_calib: np.ndarray, *, method: str = "percentile",
             lam = lams[k]
             k += 1
             nodes.append(_scaled(pending, prev_lam / lam, 1.0 / lam))
-            nodes.append(LIF(beta, 1.0, reset=reset, surrogate=surrogate, v_init=v_init))
+            nodes.append(LIF(beta, 1.0, reset=reset, surrogate=surrogate, v_init=v_init,
+                             signed=signed))
             prev_lam, pending = lam, None
         elif isinstance(n, Dropout):
             continue

@@ -126,7 +126,8 @@ class Sequential:
                 if is_spike:
                     fan = node.fanout(in_shape)
                     red = tuple(range(x.ndim - len(in_shape)))
-                    counts["ac"] += float(np.sum(x.sum(axis=red, dtype=np.float64) * fan)) / batch
+                    ev = np.abs(x).sum(axis=red, dtype=np.float64)  # signed spikes count too
+                    counts["ac"] += float(np.sum(ev * fan)) / batch
                 elif macs:
                     counts["mac_snn"] += macs * steps
             if stateful:
@@ -137,7 +138,7 @@ class Sequential:
                     if "v" in record and not train and cache is not None:
                         res.membrane[i] = cache
                     if count:
-                        counts["spikes"] += float(y.sum(dtype=np.float64))
+                        counts["spikes"] += float(np.abs(y).sum(dtype=np.float64))
                         is_spike = True
                 else:
                     is_spike = False

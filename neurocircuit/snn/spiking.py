@@ -12,6 +12,16 @@ hard reset ``v[t] = u[t](1 − s[t]) + v_r s[t]``. The gradient flows through th
 ``∂L/∂β = Σ_t ∂L/∂u[t]·v[t−1]``,
 ``∂L/∂θ = Σ_t −g ∂L/∂s + ∂L/∂v·(−s + θ g)`` (soft) or ``… + ∂L/∂v·(u − v_r) g`` (hard).
 
+Signed LIF (``signed=True``, soft reset, inference only): besides ``s[t] = +1`` at
+``u[t] ≥ θ`` it emits ``s[t] = −1`` when ``u[t] < 0`` while its running count
+``c[t−1] = Σ_{t'<t} s[t']`` is positive, and ``v[t] = u[t] − θ s[t]``. For an IF neuron
+(β = 1) ``v[t] + θ c[t] = v_init + Σ_{t'≤t} I[t']``, so at the end
+``c = max(0, ⌊(v_init + Σ I)/θ⌋)`` whatever the order of the inputs (one spike per step at
+most): the ReLU of the time-summed input. An unsigned IF neuron fed a non-stationary input
+(positive early, negative late, e.g. an event stream from a moving sensor) fires early and
+cannot take the spikes back. The negative spikes are events of the other polarity (as a DVS
+emits OFF events); the next layer receives ``W s[t]`` with ``s ∈ {−1, 0, 1}``.
+
 Readout (non-spiking leaky integrator): ``u[t] = β u[t−1] + I[t]`` (output ``u``).
 
 RecurrentLIF: LIF with ``I[t] = x[t] Wᵀ + b + s[t−1] Rᵀ``; ``∂L/∂s[t]`` gains ``∂L/∂u[t+1] R``.
@@ -39,7 +49,8 @@ class LIF:
     ``beta`` and ``v_th`` may be scalars or arrays broadcasting over one step's state
     (e.g. ``(N, 1, n)`` per chip instance); trainable ones must be scalars. ``v_init`` is the
     membrane potential before the first step, ``v[−1]`` (0 by default; ``θ/2`` halves the
-    quantisation error of converted networks, Bu et al. 2022).
+    quantisation error of converted networks, Bu et al. 2022). ``signed=True`` (soft reset,
+    inference only) adds the negative spikes of the module equations.
     """
 
     kind = "lif"
@@ -47,10 +58,15 @@ class LIF:
     def __init__(self, beta: Any = 0.9, v_th: Any = 1.0, *, reset: str = "soft",
                  v_reset: float = 0.0, surrogate: str = "fast_sigmoid", slope: float = 1.0,
                  train_beta: bool = False, train_th: bool = False,
-                 smooth: bool = False, v_init: float = 0.0, dtype: Any = F32) -> None:
+                 smooth: bool = False, v_init: float = 0.0, signed: bool = False,
+                 dtype: Any = F32) -> None:
         LIFParams(beta=beta, v_th=v_th, v_reset=v_reset, reset=reset)  # validation
         if not np.isfinite(v_init):
             raise ParameterError(f"The 'v_init' parameter must be finite. Got {v_init!r} instead.")
+        if signed and (reset != "soft" or train_beta or train_th):
+            raise ParameterError("A signed LIF needs reset='soft' and is inference-only "
+                                 "(no trainable beta or v_th).")
+        self.signed = bool(signed)
         self.reset, self.v_reset, self.v_init = reset, float(v_reset), float(v_init)
         self.surrogate, self.slope = surrogate, float(slope)
         self._g = get_surrogate(surrogate)
@@ -84,6 +100,8 @@ class LIF:
     def forward(self, x: Any, train: bool = False, record_v: bool = False) -> tuple[Any, Any]:
         if not train:
             return self._infer(x, record_v)
+        if self.signed:
+            raise ParameterError("A signed LIF is inference-only; train the unsigned network.")
         beta, th = self.value("beta"), self.value("v_th")
         unit_beta = np.ndim(beta) == 0 and beta == 1.0
         unit_th = np.ndim(th) == 0 and th == 1.0
@@ -130,11 +148,25 @@ class LIF:
         unit_beta = np.ndim(beta) == 0 and beta == 1.0
         unit_th = np.ndim(th) == 0 and th == 1.0
         soft = self.reset == "soft"
+        if self.signed:
+            cnt = xp.zeros(x.shape[1:], dtype=F32)
+            neg = xp.empty(x.shape[1:], dtype=bool)
         for t in range(x.shape[0]):
             if not unit_beta:
                 xp.multiply(v, beta, out=v)
             xp.add(v, x[t], out=v)
             st = S[t]
+            if self.signed:              # s = [u ≥ θ] − [u < 0 and c > 0];  v ← v − θ s
+                xp.greater_equal(v, th, out=st, casting="unsafe")
+                xp.less(v, 0.0, out=neg)
+                neg &= cnt > 0
+                xp.subtract(st, neg, out=st, casting="unsafe")
+                cnt += st
+                xp.multiply(st, th, out=tmp)
+                xp.subtract(v, tmp, out=v)
+                if vrec is not None:
+                    vrec[t] = v
+                continue
             xp.greater_equal(v, th, out=st, casting="unsafe")
             if soft:                       # v ← v − θ s
                 if unit_th:

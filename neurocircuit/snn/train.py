@@ -212,7 +212,8 @@ def net_to_spec(net: Sequential) -> list[dict[str, Any]]:
             out.append({"type": "lif", "beta": _jsonable(n.value("beta")),
                         "v_th": _jsonable(n.value("v_th")), "reset": n.reset,
                         "v_reset": n.v_reset, "surrogate": n.surrogate, "slope": n.slope,
-                        "train_beta": "beta" in n.params, "train_th": "v_th" in n.params})
+                        "train_beta": "beta" in n.params, "train_th": "v_th" in n.params,
+                        "v_init": n.v_init, "signed": n.signed})
         elif isinstance(n, Readout):
             out.append({"type": "readout", "beta": n._beta(), "train_beta": "beta" in n.params})
         elif isinstance(n, RecurrentLIF):
@@ -248,7 +249,8 @@ def net_from_spec(spec: list[dict[str, Any]], in_shape: tuple[int, ...]) -> Sequ
         elif t == "lif":
             nodes.append(LIF(s["beta"], s["v_th"], reset=s["reset"], v_reset=s["v_reset"],
                              surrogate=s["surrogate"], slope=s["slope"],
-                             train_beta=s["train_beta"], train_th=s["train_th"]))
+                             train_beta=s["train_beta"], train_th=s["train_th"],
+                             v_init=s.get("v_init", 0.0), signed=s.get("signed", False)))
         elif t == "readout":
             nodes.append(Readout(s["beta"], train_beta=s["train_beta"]))
         elif t == "recurrent":
