@@ -212,3 +212,22 @@ def test_params_validated():
         stdp.STDPParams(tau_plus=-1)
     with pytest.raises(ParameterError, match="'p_pot'.*<= 1"):
         stochastic_binary.StochasticBinaryParams(p_pot=2)
+
+
+def test_expected_exchange_is_the_mean_of_the_stochastic_exchange():
+    p = stochastic_binary.StochasticBinaryParams(p_pot=0.2, p_dep=0.0, p_anti=0.0, n_on=30,
+                                                 tau_burst=0.04)
+    rng = np.random.default_rng(0)
+    n = 200
+    on = np.zeros((n, 1), bool)
+    on[rng.choice(n, 30, replace=False)] = True
+    d_pre = np.where(rng.random((n, 1)) < 0.25, 0.01, 0.5)   # a quarter in the window
+    d_post = np.array([[0.02]])
+    exp = stochastic_binary.expected_exchange_at_post(on.astype(float), d_pre, p, d_post)
+    assert exp.sum() == pytest.approx(30.0)                    # the count is kept
+    runs = np.mean([stochastic_binary.switch_at_post(on, d_pre, p, np.random.default_rng(s),
+                                                     d_post) for s in range(1500)], axis=0)
+    assert np.abs(runs - exp).max() < 0.04
+    with pytest.raises(ParameterError):
+        stochastic_binary.expected_exchange_at_post(
+            on.astype(float), d_pre, stochastic_binary.StochasticBinaryParams(), d_post)

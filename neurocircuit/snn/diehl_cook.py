@@ -196,6 +196,7 @@ def present(
     fast_forward: bool = True,
     binary: _sb.StochasticBinaryParams | None = None,
     rng: np.random.Generator | None = None,
+    expected: bool = False,
 ) -> np.ndarray:
     """Present one sample (input spikes ``(n_present, n_input)`` bool) plus the rest period.
 
@@ -206,13 +207,22 @@ def present(
     the result equals step-by-step simulation to within that tolerance.
     Updates ``net.w`` and ``net.theta`` in place when learning; returns the excitatory spike
     counts during the presentation. With ``binary`` (stochastic 1-bit STDP, see the module
-    docstring) learning draws from ``rng``, which is then required.
+    docstring) learning draws from ``rng``, which is then required. ``expected=True`` runs the
+    rule's full-precision counterpart instead (continuous on-probabilities updated by the
+    expected switches, :func:`~.learning.stochastic_binary.expected_exchange_at_post`; needs
+    ``binary.n_on``): no draws, weights ``w = b·norm_total/n_on``.
     """
     p = net.params
     theta_adapt = learn if theta_adapt is None else theta_adapt
     if learn:
         net.w = normalize(net.w, p.norm_total)
-    if learn and binary is not None:
+    if learn and binary is not None and expected:
+        if not binary.n_on:
+            from ..errors import ParameterError
+
+            raise ParameterError("present(expected=True) needs binary.n_on > 0.")
+        level = np.full(p.n_exc, p.norm_total / binary.n_on)  # w = b·level
+    elif learn and binary is not None:
         if rng is None:
             from ..errors import ParameterError
 
@@ -258,8 +268,9 @@ def present(
                 blk = wt[idx]
                 ge[:n] += blk.sum(axis=0)
                 if learn and binary is not None:
-                    on = _sb.switch_at_pre(blk > 0, (t - t_post)[None, :], binary, rng)
-                    wt[idx] = on * level
+                    if not expected:   # (n_on: no pre-spike rule, p_dep = 0)
+                        on = _sb.switch_at_pre(blk > 0, (t - t_post)[None, :], binary, rng)
+                        wt[idx] = on * level
                     t_pre[idx] = t
                 elif learn:
                     blk -= p.nu_pre * np.exp((t_post - t) / p.tau_post1)
@@ -281,7 +292,12 @@ def present(
                 if theta_adapt:
                     theta_spikes[fe] += 1
                     thr[fe] += p.theta_plus
-                if learn and binary is not None:
+                if learn and binary is not None and expected:
+                    b = _sb.expected_exchange_at_post(wt[:, fe] / level[fe], (t - t_pre)[:, None],
+                                                      binary, d_post=(t - t_post[fe])[None, :])
+                    wt[:, fe] = b * level[fe]
+                    t_post[fe] = t
+                elif learn and binary is not None:
                     on = _sb.switch_at_post(wt[:, fe] > 0, (t - t_pre)[:, None], binary, rng,
                                             d_post=(t - t_post[fe])[None, :])
                     wt[:, fe] = on * level[fe]
@@ -399,11 +415,13 @@ def train(
     max_intensity: float = 32.0,
     progress: bool = False,
     binary: _sb.StochasticBinaryParams | None = None,
+    expected: bool = False,
 ) -> np.ndarray:
     """One pass over ``images`` with plasticity; re-presents at higher intensity when fewer than
     ``min_spikes`` excitatory spikes occur (the paper's procedure). Returns the counts
     ``(N, n_exc)`` of the final presentation of each image. ``binary``: stochastic 1-bit STDP
-    instead of the default rule (its switches also draw from ``rng``)."""
+    instead of the default rule (its switches also draw from ``rng``); ``expected``: its
+    full-precision counterpart (:func:`present`)."""
     from tqdm.auto import tqdm
 
     out = np.zeros((len(images), net.params.n_exc), dtype=np.int64)
@@ -414,7 +432,8 @@ def train(
             if binary is None:
                 counts = present(net, spikes, learn=True)
             else:
-                counts = present(net, spikes, learn=True, binary=binary, rng=rng)
+                counts = present(net, spikes, learn=True, binary=binary, rng=rng,
+                                 expected=expected)
             if counts.sum() >= min_spikes or intensity >= max_intensity:
                 break
             intensity += 1.0

@@ -25,6 +25,14 @@ Options of the event form used by the Diehl & Cook network (:func:`switch_at_pos
   and must be 0).
 
 Every draw comes from the ``rng`` passed in.
+
+**Full-precision counterpart** (:func:`expected_exchange_at_post`): the same rule with each
+synapse's on-probability :math:`b_i \in [0, 1]` as a continuous weight, updated by the expected
+switches. At a post spike (gate :math:`g`), in-window inputs gain
+:math:`P_i = p_{pot}\, g\, (1 - b_i)`; with ``n_on`` the older inputs give up the same total
+in proportion to :math:`b_i` (:math:`\sum_i b_i = n_{on}` is kept): with
+:math:`A = \sum P_i`, :math:`C = \sum_{old} b_i` and :math:`m = \min(A, C)`,
+:math:`b_i \mathrel{+}= P_i m/A` (in window), :math:`b_i \mathrel{-}= b_i m/C` (older).
 """
 
 from __future__ import annotations
@@ -37,7 +45,7 @@ from ...errors import ParameterError
 from ...units import param, validate
 
 __all__ = ["StochasticBinaryParams", "SpikeClock", "init_traces", "update", "switch_at_post",
-           "switch_at_pre"]
+           "switch_at_pre", "expected_exchange_at_post"]
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,26 @@ def _exchange(on, pot, candidates, rng):
             flat[rng.choice(up, m, replace=False) if m < up.size else up, c] = True
             flat[rng.choice(down, m, replace=False), c] = False
     return flat.reshape(on.shape)
+
+
+def expected_exchange_at_post(b, d_pre, params: StochasticBinaryParams, d_post=None):
+    """Full-precision counterpart of :func:`switch_at_post` with ``n_on`` (module docstring):
+    ``b`` ``(n_pre, k)`` on-probabilities of the ``k`` neurons that spiked now, ``d_pre``
+    broadcastable to ``b`` (time since the latest pre spike), ``d_post`` (time since each
+    neuron's previous spike). Returns the new ``b``; column sums are kept."""
+    if not params.n_on:
+        raise ParameterError("expected_exchange_at_post needs a fixed count (n_on > 0).")
+    b = np.array(b, dtype=np.float64, copy=True)
+    gate = burst_gate(np.inf if d_post is None else d_post, params)
+    recent = np.broadcast_to(d_pre <= params.t_pot, b.shape)
+    pot = np.where(recent, params.p_pot * gate * (1.0 - b), 0.0)
+    a = pot.sum(axis=0)
+    c = np.where(recent, 0.0, b).sum(axis=0)
+    m = np.minimum(a, c)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        up = np.where(a > 0, m / a, 0.0)
+        down = np.where(c > 0, m / c, 0.0)
+    return np.where(recent, b + pot * up, b - b * down)
 
 
 def switch_at_pre(on, d_post, params: StochasticBinaryParams, rng):
