@@ -192,6 +192,36 @@ def test_timing_fit_recovers_the_models_own_parameters():
                                                               rel=0.01), k
 
 
+def test_timing_fit_identifies_the_adaptation_time_constant():
+    """``τ_ahp`` is fitted in the DPI refinement (:data:`~neurocircuit.calibrate.recipe_dpi.
+    REFINE_FIXED`): the spike timing under a fluctuating input from rest (the adaptation
+    building up) pins it and the jump ``b`` from a 40 % / 25 % wrong start."""
+    from neurocircuit.calibrate.fit import Free
+    from neurocircuit.calibrate.recipe_dpi import dpi_timing_fit
+
+    true = CurrentModeParams(**{**CLIMB.__dict__, "tau_ahp": 0.04, "b_ahp": 0.5})
+    dt = 1e-4
+    rng = np.random.default_rng(5)
+    t_stim = np.arange(0, 0.5, 2e-4)
+    i_stim = np.abs(150e-12 + 60e-12 * rng.standard_normal(t_stim.size))
+    grid = np.arange(0.0, t_stim[-1], dt)
+    st = current_mode_init(true, ())
+    spikes = []
+    for k, c in enumerate(np.interp(grid, t_stim, i_stim)):
+        s, st = current_mode_step(st, c, true, dt)
+        if s > 0:
+            spikes.append((k + float(st.frac)) * dt)
+    currents = np.array([60e-12, 200e-12, 1e-9])
+    rates = simulated_rate(true, currents, t_stop=0.2, dt=dt, skip=3)
+    start = CurrentModeParams(**{**true.__dict__, "tau_ahp": 0.056, "b_ahp": 0.375})
+    free = {"tau_ahp": Free(0.056, 0.004, 0.4), "b_ahp": Free(0.375, 0.05, 5.0)}
+    fit, _ = dpi_timing_fit(start, free, currents, rates, spikes, t_stim, i_stim, dt=dt,
+                            max_nfev=20)
+    for k in free:
+        assert float(getattr(fit.params, k)) == pytest.approx(float(getattr(true, k)),
+                                                              rel=0.01), k
+
+
 def test_dpi_recipe_from_the_circuit_biases():
     from dataclasses import fields
 
@@ -210,5 +240,7 @@ def test_dpi_recipe_from_the_circuit_biases():
         assert base.g_fb == pytest.approx(p.i_again / p.i_tau, rel=1e-12)
         assert 1.0 < base.u_spk < 40.0 and base.dpi
         assert ("b_ahp" in free) == p.adaptation
+        refined = set(free) - set(rd.REFINE_FIXED)
+        assert "x_th" not in refined and ("tau_ahp" in refined) == p.adaptation
     # the held-out and the training stimuli differ only by their seeds (the pipeline's)
     assert rd.dpi_train_ou(TEILI_DPI)["mean"] == rd.ou_dpi(TEILI_DPI)["mean"]
