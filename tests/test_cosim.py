@@ -96,4 +96,4 @@ def test_cosim_network_matches_engine(tmp_path):
     assert max(net["exc_current_nrmse"]) < 0.05
     assert min(net["rate_spice_hz"]) > 10
     assert max(net["rate_rel_err"]) <= 0.10
-    assert min(net["gamma"]) > 0.5
+    assert min(net["gamma"]) > 0.7
