@@ -27,7 +27,7 @@ __all__ = ["izhikevich_rate", "izhikevich_spikes"]
 def _shape(p: Any, i: np.ndarray) -> tuple[int, ...]:
     return np.broadcast_shapes(i.shape, *(np.shape(getattr(p, f)) for f in
                                           ("a", "b", "c", "d", "v_peak", "t_scale", "i_scale",
-                                           "u_exp")))
+                                           "u_exp", "u_decay")))
 
 
 def _run(params: Any, i_in: Any, t_stop: float, dt: float, on_spike) -> tuple[int, ...]:
