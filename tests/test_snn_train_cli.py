@@ -91,3 +91,23 @@ def test_nan_stops_with_last_good_checkpoint(tmp_path):
     net, meta = load_model(tmp_path / "m")
     assert meta["status"].startswith("stopped")
     assert all(np.all(np.isfinite(v)) for v in net.state_dict().values())
+
+
+def test_conversion_config_signed_and_v_init(tmp_path):
+    from neurocircuit.snn.spiking import LIF
+
+    cfg = load_config({
+        "network": {"layers": [{"type": "dense", "units": 32}, {"type": "dense", "units": 10}]},
+        "encoder": {"T": 8}, "data": {"limit_test": 200},
+        "method": {"name": "conversion", "ann_epochs": 4, "signed": True, "v_init": 0.5}})
+    meta = run(cfg, tmp_path / "s", progress=False)
+    net, _ = load_model(tmp_path / "s.json")
+    lifs = [n for n in net.nodes if isinstance(n, LIF)]
+    assert lifs and all(n.signed and n.v_init == 0.5 for n in lifs)
+    assert meta["test"]["accuracy"] > 0.6
+    with pytest.raises(ParameterError, match="signed = true needs"):
+        load_config({"network": {"layers": [{"type": "dense", "units": 3}]},
+                     "method": {"name": "bptt", "signed": True}})
+    with pytest.raises(ParameterError, match="'v_init' must be a finite number"):
+        load_config({"network": {"layers": [{"type": "dense", "units": 3}]},
+                     "method": {"v_init": "half"}})

@@ -28,6 +28,8 @@ A configuration file (all sections optional except ``[network]``)::
     epochs = 10, batch_size = 64, optimizer = "adam", lr = 1e-3, loss = "count", seed = 0
     ann_epochs = 20, ann_lr = 1e-3                 # conversion / hybrid
     balancing = "percentile", percentile = 99.9    # or "max"
+    v_init = 0.0       # conversion / hybrid: initial membrane in units of the threshold
+    signed = false     # conversion: signed IF neurons (event streams; inference only)
 
 Outputs: ``MODEL.npz`` (weights, one array per ``node.param``) and ``MODEL.json`` (the config,
 the node-by-node architecture, per-epoch history, test metrics, wall time). Every epoch
@@ -59,7 +61,7 @@ _SECTIONS = {
                "train_th"},
     "encoder": {"name", "T"},
     "method": {"name", "epochs", "batch_size", "optimizer", "lr", "loss", "seed", "ann_epochs",
-               "ann_lr", "balancing", "percentile", "n_calib",
+               "ann_lr", "balancing", "percentile", "n_calib", "v_init", "signed",
                # local / unsupervised / recurrent methods (neurocircuit.snn.train_local)
                "n_exc", "repeat", "adaptation", "neurons", "w_in", "lam", "liquids", "stacked"},
 }
@@ -72,7 +74,8 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     "encoder": {"name": "direct", "T": 16},
     "method": {"name": "bptt", "epochs": 10, "batch_size": 64, "optimizer": "adam", "lr": 1e-3,
                "loss": "count", "seed": 0, "ann_epochs": 20, "ann_lr": 1e-3,
-               "balancing": "percentile", "percentile": 99.9, "n_calib": 1000},
+               "balancing": "percentile", "percentile": 99.9, "n_calib": 1000,
+               "v_init": 0.0, "signed": False},
 }
 _METHODS = ("bptt", "conversion", "hybrid", "diehl-cook", "decolle", "eprop", "rsnn-bptt", "lsm",
             "slstm")
@@ -111,6 +114,17 @@ def load_config(path: str | Path | dict[str, Any]) -> dict[str, Any]:
     if cfg["method"]["name"] not in _METHODS:
         raise ParameterError(
             f"Unknown method {cfg['method']['name']!r}; valid methods: {', '.join(_METHODS)}.")
+    m = cfg["method"]
+    if not isinstance(m["signed"], bool):
+        raise ParameterError(f"[method] 'signed' must be true or false. Got {m['signed']!r}.")
+    if m["signed"] and m["name"] != "conversion":
+        raise ParameterError(
+            f"[method] signed = true needs name = \"conversion\" (signed IF neurons are "
+            f"inference-only); got {m['name']!r}.")
+    if not (isinstance(m["v_init"], (int, float)) and np.isfinite(m["v_init"])):
+        raise ParameterError(
+            f"[method] 'v_init' must be a finite number (units of the threshold). "
+            f"Got {m['v_init']!r}.")
     return cfg
 
 
@@ -369,12 +383,14 @@ def run(cfg: dict[str, Any] | str | Path, out: str | Path, data_dir: Any = None,
             meta["ann_test_accuracy"] = ann.accuracy(xte, yte)
             if m["name"] == "conversion":
                 calib = xtr[rng.permutation(len(xtr))[: m["n_calib"]]]
-                net = convert(ann, calib, method=m["balancing"], percentile=m["percentile"])
+                net = convert(ann, calib, method=m["balancing"], percentile=m["percentile"],
+                              v_init=float(m["v_init"]), signed=m["signed"])
             else:
                 net, hist = hybrid(ann, xtr, ytr, T=T, epochs=m["epochs"], lr=m["lr"],
                                    batch_size=m["batch_size"], optimizer=m["optimizer"],
                                    method=m["balancing"], percentile=m["percentile"],
-                                   n_calib=m["n_calib"], encoder=enc["name"], rng=rng,
+                                   n_calib=m["n_calib"], v_init=float(m["v_init"]),
+                                   encoder=enc["name"], rng=rng,
                                    progress=progress)
                 meta["history"] = hist
             state["net"] = net
