@@ -31,8 +31,9 @@ _SPICE_SUFFIX = {
     "n": 1e-9,
     "p": 1e-12,
     "f": 1e-15,
-    "a": 1e-18,
 }
+# No "a" (atto): ngspice does not know it and reads "80a" as 80 (a unit letter), so a sub-femto
+# value written with it is 1e18 times too large, and "5A" (amperes) is 5.
 _NUM_RE = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Zµ]*)\s*$")
 
 # Prefixes used when formatting (SPICE-compatible: mega is "meg").
@@ -47,7 +48,6 @@ _FORMAT_PREFIXES = [
     (1e-9, "n"),
     (1e-12, "p"),
     (1e-15, "f"),
-    (1e-18, "a"),
 ]
 
 
@@ -66,7 +66,7 @@ def format_si(value: float, digits: int = 6) -> str:
     scale, suffix = next(
         ((sc, sx) for sc, sx in _FORMAT_PREFIXES if mag >= sc * (1 - 1e-12)), (None, "")
     )
-    if scale is None:  # below atto: plain exponent form
+    if scale is None:  # below femto: plain exponent form (ngspice has no atto suffix)
         return f"{value:.{digits}g}"
     mant = value / scale
     text = f"{mant:.{digits}g}"

@@ -40,6 +40,23 @@ def test_format_si(value, text):
     assert format_si(value) == text
 
 
+def test_no_atto_suffix_which_ngspice_reads_as_a_unit_letter():
+    # ngspice has no "a" scale factor: "80.0356a" in an OU stimulus was read as 80 A
+    for x in (8.00356e-17, -4.62342e-16, 1e-18, 9.99999e-16):
+        assert "a" not in format_si(x) and parse_si(format_si(x)) == pytest.approx(x, rel=1e-5)
+    assert format_si(1e-15) == "1f"
+    assert parse_si("5A") == 5.0  # amperes, as ngspice reads it
+
+
+@pytest.mark.ngspice
+def test_sub_femto_values_reach_ngspice_at_their_magnitude():
+    from neurocircuit.spice import Op, simulate
+
+    deck = f"sub-femto\nI1 0 1 DC {format_si(5e-17)}\nR1 1 0 1\n"
+    res = simulate(deck, Op(), cache=False, timeout=30)
+    assert float(np.asarray(res["v(1)"]).ravel()[0]) == pytest.approx(5e-17, rel=1e-6)
+
+
 def test_format_si_rounding_carries_to_next_prefix():
     assert format_si(0.9999999999) == "1"
     assert format_si(999.99999999e-12) == "1n"
