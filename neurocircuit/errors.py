@@ -48,7 +48,8 @@ class SimulationError(NeurocircuitError):
         ngspice's exit status (``None`` for the in-process backend or a timeout).
     kind
         A short classification: ``"syntax"``, ``"model"``, ``"convergence"``, ``"singular"``,
-        ``"timeout"``, ``"crash"`` or ``"unknown"``.
+        ``"timeout"``, ``"crash"``, ``"non-physical"`` (a probed node far outside the rails) or
+        ``"unknown"``.
     """
 
     def __init__(

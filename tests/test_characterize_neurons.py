@@ -98,3 +98,51 @@ def test_cli_characterize(tmp_path, cache_dir, capsys):
     data = json.loads((tmp_path / "characterization.json").read_text())
     assert len(data["fi_curve.rate_hz"]) == 20
     assert "energy_per_spike_j" in capsys.readouterr().out
+
+
+def test_check_rails_rejects_a_non_physical_trace():
+    from types import SimpleNamespace
+
+    from neurocircuit.errors import SimulationError
+    from neurocircuit.evaluate.characterize_neurons import check_rails
+
+    t = np.linspace(0, 1e-3, 5)
+    bench = SimpleNamespace(vdd=1.8, probes={"vmem": "v(vmem)", "supply": "i(vdd)"})
+    ok = {"v(vmem)": np.array([0, 0.5, 2.5, 1.0, -0.5]), "i(vdd)": np.full(5, 1e3)}
+    check_rails(bench, _Res(t, ok))
+    bad = {**ok, "v(vmem)": np.array([0, 0.5, 55.6, 1e9, 0.0])}
+    with pytest.raises(SimulationError, match=r"v\(vmem\) reached 55.6 V at t = 0.0005 s") as e:
+        check_rails(bench, _Res(t, bad))
+    assert e.value.kind == "non-physical"
+    with pytest.raises(SimulationError, match="outside"):
+        check_rails(bench, _Res(t, {**ok, "v(vmem)": np.array([0, np.nan, 0, 0, 0])}))
+
+
+class _Res:
+    def __init__(self, axis, vecs):
+        self.axis, self._v = axis, vecs
+
+    def __getitem__(self, k):
+        return self._v[k]
+
+
+@pytest.mark.ngspice
+def test_simulate_bench_raises_on_a_misread_stimulus():
+    """The failure that made the check: '80.0356a' in a PWL (ngspice has no atto suffix) is
+    80 A, and the axon-hillock's membrane went to 1e9 V."""
+    import dataclasses
+
+    from neurocircuit.circuits.testbenches import ou_current
+    from neurocircuit.errors import SimulationError
+    from neurocircuit.evaluate.characterize_neurons import simulate_bench
+
+    p = ah.AxonHillockParams()
+    b = ou_current(ah.axon_hillock(p), 20e-12, 0.0, 5e-3, 2e-3, 2e-4, 0, max_step=5e-6)
+    text = b.netlist.text()
+    assert "PWL(0 20p 200u 20p 400u" in text
+    bad = dataclasses.replace(b, netlist=text.replace("PWL(0 20p 200u 20p 400u",
+                                                      "PWL(0 20p 200u 80a 400u"))
+    with pytest.raises(SimulationError, match="Non-physical") as e:
+        simulate_bench(bad, timeout=60, cache=False)
+    assert e.value.kind == "non-physical"
+    simulate_bench(b, timeout=60, cache=False)  # the same bench as written by us is fine

@@ -92,7 +92,7 @@ def simulate_bench(bench, timeout: float = 60.0, cache=None, backend: str | None
     """Run a :class:`~neurocircuit.circuits.testbenches.Bench` with its options; a SimResult."""
     from ..spice import simulate
 
-    return simulate(
+    res = simulate(
         bench.netlist,
         bench.analysis,
         backend=backend,
@@ -100,6 +100,39 @@ def simulate_bench(bench, timeout: float = 60.0, cache=None, backend: str | None
         options=bench.options,
         cache=cache,
     )
+    check_rails(bench, res)
+    return res
+
+
+RAIL_MARGIN = 1.0
+"""How far (V) a probed node may leave the rails [0, V_dd] before a result is non-physical."""
+
+
+def check_rails(bench, res, margin: float = RAIL_MARGIN) -> None:
+    """Raise :class:`~neurocircuit.errors.SimulationError` (``kind="non-physical"``) where a
+    probed node voltage of a bench leaves ``[-margin, V_dd + margin]`` or is not finite.
+
+    ngspice can converge to, and report, a solution no circuit on these rails reaches (a node at
+    1e9 V after a stimulus value it misread); such a trace must not be measured as spikes."""
+    from ..errors import SimulationError
+
+    vdd, probes = getattr(bench, "vdd", None), getattr(bench, "probes", None)
+    if vdd is None or not probes:
+        return
+    lo, hi = -float(margin), float(vdd) + float(margin)
+    t = np.asarray(res.axis, float)
+    for role, vec in probes.items():
+        if not str(vec).lower().startswith("v("):
+            continue
+        v = np.asarray(res[vec], float)
+        bad = ~np.isfinite(v) | (v < lo) | (v > hi)
+        if bad.any():
+            k = int(np.argmax(bad))
+            raise SimulationError(
+                f"Non-physical solution: the {role!r} node {vec} reached {v[k]:.4g} V at "
+                f"t = {t[k]:.9g} s, outside [{lo:g}, {hi:g}] V (supply {vdd:g} V). Check "
+                "the stimulus values and for floating nodes.",
+                kind="non-physical")
 
 
 @dataclass(frozen=True)
