@@ -116,3 +116,25 @@ def test_committed_if_refractory_model_times_spikes_on_fresh_ou():
                       0.3, 4242, 2e-4, 1e-5, 0.5 * p.vdd, max_step=18e-6)
     assert val["n_circuit"] > 15
     assert val["gamma"] >= 0.9
+
+
+@pytest.mark.ngspice
+@pytest.mark.slow
+def test_gamma_seeds_bench_reproduces_the_stored_held_out_gamma(capsys):
+    """bench/gamma_seeds.py on the stored held-out seed gives the committed file's Γ back (the
+    file's validation is reproducible from the circuit and the model alone)."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("gamma_seeds", root / "bench/gamma_seeds.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.parse_seeds("3-5,9") == [3, 4, 5, 9]
+    path = root / "models/calibrated/dpi-neuron.json"
+    stored = load(path).validation
+    assert mod.main([str(path), "--seeds", str(stored["ou_stimulus"]["seed"])]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["circuit"] == "dpi-neuron" and len(out["gamma"]) == 1
+    assert out["gamma"][0] == pytest.approx(stored["gamma_ou"], abs=0.02)
+    assert out["rate_circuit_hz"][0] == pytest.approx(stored["ou_rate_circuit_hz"])
