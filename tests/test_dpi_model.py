@@ -164,14 +164,11 @@ def test_fused_batch_matches_the_step_function(a_th):
     np.testing.assert_allclose(rate, expect, rtol=1e-9)
 
 
-def test_timing_fit_recovers_the_models_own_parameters():
-    from neurocircuit.calibrate.fit import Free
-    from neurocircuit.calibrate.recipe_dpi import dpi_timing_fit
-
-    true = CurrentModeParams(**{**CLIMB.__dict__, "tau_ahp": 0.04, "b_ahp": 0.5})
-    dt = 1e-4
-    rng = np.random.default_rng(2)
-    t_stim = np.arange(0, 0.6, 2e-4)
+def _synthetic_record(true, dt, t_stop, seed):
+    """A noisy-current record of the model ``true`` itself: stimulus, spike times and an F–I
+    curve at three currents, the data of the timing-fit recovery tests."""
+    rng = np.random.default_rng(seed)
+    t_stim = np.arange(0, t_stop, 2e-4)
     i_stim = np.abs(150e-12 + 60e-12 * rng.standard_normal(t_stim.size))
     grid = np.arange(0.0, t_stim[-1], dt)
     st = current_mode_init(true, ())
@@ -182,6 +179,16 @@ def test_timing_fit_recovers_the_models_own_parameters():
             spikes.append((k + float(st.frac)) * dt)
     currents = np.array([60e-12, 200e-12, 1e-9])
     rates = simulated_rate(true, currents, t_stop=0.2, dt=dt, skip=3)
+    return t_stim, i_stim, spikes, currents, rates
+
+
+def test_timing_fit_recovers_the_models_own_parameters():
+    from neurocircuit.calibrate.fit import Free
+    from neurocircuit.calibrate.recipe_dpi import dpi_timing_fit
+
+    true = CurrentModeParams(**{**CLIMB.__dict__, "tau_ahp": 0.04, "b_ahp": 0.5})
+    dt = 1e-4
+    t_stim, i_stim, spikes, currents, rates = _synthetic_record(true, dt, 0.6, seed=2)
     start = CurrentModeParams(**{**true.__dict__, "tau": 9.5e-3, "u_spk": 16.0,
                                  "i_gain": 1.2e-9})
     free = {"tau": Free(9.5e-3, 1e-3, 0.1), "u_spk": Free(16.0, 1.0, 40.0),
@@ -317,18 +324,7 @@ def test_timing_fit_identifies_the_adaptation_threshold():
 
     true = CurrentModeParams(**{**CLIMB.__dict__, "tau_ahp": 0.04, "b_ahp": 1.5, "a_th": 0.3})
     dt = 1e-4
-    rng = np.random.default_rng(7)
-    t_stim = np.arange(0, 0.5, 2e-4)
-    i_stim = np.abs(150e-12 + 60e-12 * rng.standard_normal(t_stim.size))
-    grid = np.arange(0.0, t_stim[-1], dt)
-    st = current_mode_init(true, ())
-    spikes = []
-    for k, c in enumerate(np.interp(grid, t_stim, i_stim)):
-        s, st = current_mode_step(st, c, true, dt)
-        if s > 0:
-            spikes.append((k + float(st.frac)) * dt)
-    currents = np.array([60e-12, 200e-12, 1e-9])
-    rates = simulated_rate(true, currents, t_stop=0.2, dt=dt, skip=3)
+    t_stim, i_stim, spikes, currents, rates = _synthetic_record(true, dt, 0.5, seed=7)
     start = CurrentModeParams(**{**true.__dict__, "a_th": 0.6})
     fit, _ = dpi_timing_fit(start, {"a_th": Free(0.6, 0.05, 2.0)}, currents, rates, spikes,
                             t_stim, i_stim, dt=dt, max_nfev=15)
