@@ -43,11 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from neurocircuit.calibrate.calibrated import load, model_params
-    from neurocircuit.calibrate.pipeline import SPECS
-    from neurocircuit.calibrate.validate import held_out_ou
+    from neurocircuit.calibrate.pipeline import SPECS, validate_ou
     from neurocircuit.circuits.registry import get
     from neurocircuit.errors import SimulationError
-    from neurocircuit.evaluate.characterize_neurons import _value, characterization_spec
 
     cal = load(args.calibrated)
     name = cal.circuit["name"]
@@ -56,9 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     model = model_params(cal)
     entry = get(name)
     p = entry.params(cal.circuit.get("preset") or entry.default_preset)
-    cs = SPECS[name]
-    spec = {**characterization_spec(name), **(cs.spec or {})}
-    ou = cs.ou(p)
+    ou = SPECS[name].ou(p)
     stim = cal.validation.get("ou_stimulus", {})
     if stim:  # the stored stimulus wins where the recipe has changed since
         ou.update(mean=stim["mean_a"], sigma=stim["sigma_a"], tau=stim["tau_s"],
@@ -67,11 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     gammas, rates, errors = [], [], {}
     for s in parse_seeds(args.seeds):
         try:
-            v = held_out_ou(name, p, model, ou["mean"], ou["sigma"], ou["tau"], ou["t_stop"], s,
-                            ou["dt_stim"], ou["dt_model"], float(_value(spec["threshold"], p)),
-                            max_step=float(_value(spec["max_step"], p)),
-                            window=float(ou.get("window", 2e-3)), options=spec["options"],
-                            min_isi=cs.min_isi)
+            v = validate_ou(name, p, model, s, ou)
         except SimulationError as exc:  # reported, not averaged in
             errors[s] = exc.summary
             gammas.append(None)

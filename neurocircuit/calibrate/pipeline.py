@@ -62,7 +62,7 @@ from .recipe_qif import qif_mc_fit as _qif_mc_fit
 from .recipe_qif import qif_predict as _qif_predict
 from .recipe_qif import qif_refine as _qif_refine
 
-__all__ = ["CalSpec", "SPECS", "calibrate", "mc_fit_instance"]
+__all__ = ["CalSpec", "SPECS", "HELD_OUT_OFFSET", "calibrate", "mc_fit_instance", "validate_ou"]
 
 
 @dataclass(frozen=True)
@@ -247,6 +247,32 @@ def _param_entry(params: Any, name: str, stderr: Mapping[str, float]) -> dict[st
     return out
 
 
+HELD_OUT_OFFSET = 12345
+"""The held-out OU of a calibration run with ``seed`` has seed ``seed + HELD_OUT_OFFSET``."""
+
+
+def validate_ou(name: str, p: Any, model: Any, seed: int,
+                ou: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Γ of ``model`` against circuit ``name`` (params ``p``) on the OU current of ``seed``,
+    simulated as the calibration does (its threshold, step, options and spike merging);
+    ``ou`` overrides the recipe's stimulus (:func:`~.validate.held_out_ou` keys ``mean``,
+    ``sigma``, ``tau``, ``t_stop``, ``dt_stim``, ``dt_model``, optional ``window``)."""
+    from ..evaluate.characterize_neurons import _value, characterization_spec
+    from .validate import held_out_ou
+
+    if name not in SPECS:
+        raise ParameterError(f"No OU validation for {name!r}; known: {', '.join(SPECS)}.")
+    cs = SPECS[name]
+    spec = {**characterization_spec(name), **(cs.spec or {})}
+    ou = dict(cs.ou(p) if ou is None else ou)
+    return held_out_ou(name, p, model, ou["mean"], ou["sigma"], ou["tau"], ou["t_stop"],
+                       int(seed), ou["dt_stim"], ou["dt_model"],
+                       float(_value(spec["threshold"], p)),
+                       max_step=float(_value(spec["max_step"], p)),
+                       window=float(ou.get("window", 2e-3)), options=spec["options"],
+                       min_isi=cs.min_isi)
+
+
 def calibrate(name: str, params: Any = None, preset: str | None = None, out: str | Path = "",
               mc: int = 100, seed: int = 0, workers: int | None = None, scheduler=None,
               n_points: int = 16, n_check: int = 2000, progress: bool = False,
@@ -272,7 +298,7 @@ def calibrate(name: str, params: Any = None, preset: str | None = None, out: str
     from .calibrated import Calibrated, save
     from .fit import fi_predictor
     from .mismatch import fit_distribution, sample_params
-    from .validate import fi_rel_rms, held_out_ou
+    from .validate import fi_rel_rms
 
     if name == "digital-if":  # exact model, bit-exact validation (no F–I fit, no mismatch)
         from .digital_cal import calibrate_digital
@@ -319,12 +345,7 @@ def calibrate(name: str, params: Any = None, preset: str | None = None, out: str
     ou = cs.ou(p)
     if ou_t_stop is not None:
         ou["t_stop"] = float(ou_t_stop)
-    val = held_out_ou(name, p, model, ou["mean"], ou["sigma"], ou["tau"], ou["t_stop"],
-                      seed + 12345, ou["dt_stim"], ou["dt_model"],
-                      float(_value(spec["threshold"], p)),
-                      max_step=float(_value(spec["max_step"], p)),
-                      window=float(ou.get("window", 2e-3)), options=spec["options"],
-                      min_isi=cs.min_isi)
+    val = validate_ou(name, p, model, seed + HELD_OUT_OFFSET, ou)
 
     dist, ks = None, {}
     mc_table = mc_rates = None
