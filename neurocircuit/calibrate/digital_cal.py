@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .provenance import jsonable, provenance
+from .validate import HELD_OUT_OFFSET
 
 __all__ = ["DigitalValidationJob", "run_validation_job", "calibrate_digital"]
 
@@ -86,7 +87,7 @@ def calibrate_digital(name: str, params: Any = None, preset: str | None = None,
                       workers: int | None = None, scheduler=None, ticks: int = 400,
                       progress: bool = False) -> dict[str, Any]:
     """Write the calibrated JSON of the digital neuron: exact model, bit-exact validation on a
-    held-out random stream (seed ``seed + 12345``) and on ``mc`` further streams."""
+    held-out random stream (seed ``seed + HELD_OUT_OFFSET``) and on ``mc`` further streams."""
     from ..circuits.registry import get
     from ..spice.sweep import sweep
     from .calibrated import Calibrated, save
@@ -97,7 +98,7 @@ def calibrate_digital(name: str, params: Any = None, preset: str | None = None,
     preset = preset or entry.default_preset
     p = params if params is not None else entry.params(preset)
     f_clk = 1e6
-    seeds = [seed + 12345] + [seed + 1 + k for k in range(int(mc or 0))]
+    seeds = [seed + HELD_OUT_OFFSET] + [seed + 1 + k for k in range(int(mc or 0))]
     jobs = [DigitalValidationJob(p, s, int(ticks), f_clk) for s in seeds]
     res = sweep(run_validation_job, jobs, workers=workers, scheduler=scheduler,
                 progress=progress, desc=f"{name} bit-exact runs")
@@ -108,7 +109,7 @@ def calibrate_digital(name: str, params: Any = None, preset: str | None = None,
     units = {f.name: (f.metadata.get("unit") or "") for f in fields(model)}
     wall = time.perf_counter() - t0
     validation = {
-        "bit_exact": bool(held.get("exact")), "held_out_seed": seed + 12345,
+        "bit_exact": bool(held.get("exact")), "held_out_seed": seed + HELD_OUT_OFFSET,
         "ticks": int(ticks), "f_clk_hz": f_clk,
         "n_spikes_circuit": held.get("n_circuit"), "n_spikes_model": held.get("n_model"),
         "mismatched_ticks": held.get("mismatched_ticks"),

@@ -61,6 +61,7 @@ from .recipe_qif import qif_free as _qif_free
 from .recipe_qif import qif_mc_fit as _qif_mc_fit
 from .recipe_qif import qif_predict as _qif_predict
 from .recipe_qif import qif_refine as _qif_refine
+from .validate import HELD_OUT_OFFSET
 
 __all__ = ["CalSpec", "SPECS", "HELD_OUT_OFFSET", "calibrate", "mc_fit_instance", "validate_ou"]
 
@@ -245,10 +246,6 @@ def _param_entry(params: Any, name: str, stderr: Mapping[str, float]) -> dict[st
     if name in stderr:
         out["stderr"] = float(stderr[name])
     return out
-
-
-HELD_OUT_OFFSET = 12345
-"""The held-out OU of a calibration run with ``seed`` has seed ``seed + HELD_OUT_OFFSET``."""
 
 
 def validate_ou(name: str, p: Any, model: Any, seed: int,

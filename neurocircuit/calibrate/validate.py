@@ -29,8 +29,13 @@ import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["coincidence_factor", "fi_rel_rms", "nrmse", "circuit_ou", "held_out_ou",
-           "model_spike_times", "dedupe_spikes"]
+__all__ = ["HELD_OUT_OFFSET", "coincidence_factor", "fi_rel_rms", "nrmse", "circuit_ou",
+           "held_out_ou", "model_spike_times", "dedupe_spikes"]
+
+
+HELD_OUT_OFFSET = 12345
+"""The held-out stimulus of a calibration run with ``seed`` has seed ``seed + HELD_OUT_OFFSET``
+(never used for fitting)."""
 
 
 def coincidence_factor(data: Any, model: Any, window: float = 2e-3,
