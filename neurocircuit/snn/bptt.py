@@ -103,12 +103,14 @@ def train_step(net: Any, opt: Any, xb: Any, yb: Any, T: int | None,
                loss: str = "count") -> tuple[float, float]:
     """One optimisation step; returns ``(loss, batch accuracy)``."""
     with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are checked explicitly
-        res = net.forward(xb, T=T, train=True)
+        ws = getattr(net, "workspace", None)   # buffers reused from step to step
+        kw = {"workspace": ws} if ws is not None else {}
+        res = net.forward(xb, T=T, train=True, **kw)
         lval, z, g = loss_and_grad(res.output, yb, loss)
         if not np.isfinite(lval):
             net._caches = None
             raise NonFiniteError(f"The loss became {lval}; training stopped.")
-        grads = net.backward(g)
+        grads = net.backward(g, **kw)
         opt.step(grads_of(net, grads))
     for n in net.nodes:
         if hasattr(n, "clamp"):

@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
+from .workspace import Workspace
+from .workspace import empty as ws_empty
 
 __all__ = ["Dense", "Conv2d", "AvgPool2d", "MaxPool2d", "Flatten", "check_shape"]
 
@@ -52,6 +54,7 @@ class Dense:
     """Fully connected layer ``y = x Wᵀ + b`` (``W`` is out × in)."""
 
     kind = "dense"
+    uses_workspace = True   # forward/backward take ``ws`` (see :mod:`.workspace`)
 
     def __init__(self, n_in: int, n_out: int, *, bias: bool = True, weight: Any = None,
                  rng: np.random.Generator | int | None = 0, gain: float = 1.0,
@@ -79,10 +82,15 @@ class Dense:
     def macs(self, in_shape: tuple[int, ...]) -> int:
         return self.n_in * self.n_out
 
-    def forward(self, x: Any, train: bool = False) -> tuple[Any, Any]:
+    def forward(self, x: Any, train: bool = False, ws: Workspace | None = None
+                ) -> tuple[Any, Any]:
         check_shape("Dense", x, (self.n_in,))
         W = self.params["W"]
-        if W.ndim == 2:
+        if W.ndim == 2 and ws is not None and isinstance(x, np.ndarray):
+            x2 = x.reshape(-1, self.n_in)
+            y2 = ws_empty(ws, self, "y", (x2.shape[0], self.n_out), np.result_type(x, W))
+            y = np.matmul(x2, W.T, out=y2).reshape(*x.shape[:-1], self.n_out)
+        elif W.ndim == 2:
             y = np.matmul(x.reshape(-1, self.n_in), W.T).reshape(*x.shape[:-1], self.n_out)
         else:
             y = np.matmul(x, W.swapaxes(-1, -2))
@@ -91,20 +99,26 @@ class Dense:
             y += b if b.ndim == 1 else b[:, None, :]
         return y, (x if train else None)
 
-    def backward(self, gy: Any, cache: Any, need_gx: bool = True) -> tuple[Any, dict[str, Any]]:
+    def backward(self, gy: Any, cache: Any, need_gx: bool = True,
+                 ws: Workspace | None = None) -> tuple[Any, dict[str, Any]]:
         x = cache
         W = self.params["W"]
         grads: dict[str, Any] = {}
         if W.ndim == 2:
             g2 = gy.reshape(-1, self.n_out)
             x2 = x.reshape(-1, self.n_in)
-            if self.n_out < 128:   # OpenBLAS is slow on gᵀx with a skinny gᵀ: use (xᵀg)ᵀ
-                grads["W"] = np.ascontiguousarray((x2.T @ g2).T)
+            dt = np.result_type(g2, x2)
+            # a skinny gᵀ (few outputs) is fastest as a contiguous copy (OpenBLAS, W2 layer 2:
+            # 1.8 ms vs 2.5 ms for the strided view and 2.9 ms for (xᵀg)ᵀ)
+            gT = np.ascontiguousarray(g2.T) if self.n_out < 128 else g2.T
+            grads["W"] = np.matmul(gT, x2, out=ws_empty(ws, self, "gW", W.shape, dt))
+            if self.has_bias:   # column sums as a GEMV: 2.4x faster than sum(axis=0)
+                grads["b"] = np.ones(g2.shape[0], dtype=g2.dtype) @ g2
+            if need_gx:
+                gx2 = ws_empty(ws, self, "gx", (g2.shape[0], self.n_in), np.result_type(g2, W))
+                gx = np.matmul(g2, W, out=gx2).reshape(*gy.shape[:-1], self.n_in)
             else:
-                grads["W"] = g2.T @ x2
-            if self.has_bias:
-                grads["b"] = g2.sum(axis=0)
-            gx = (g2 @ W).reshape(*gy.shape[:-1], self.n_in) if need_gx else None
+                gx = None
         else:
             n = W.shape[0]
             xb = np.broadcast_to(x, gy.shape[:-1] + (self.n_in,))

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from .layers import check_shape
+from .workspace import Workspace
 
 __all__ = ["Sequential", "RunResult"]
 
@@ -49,6 +50,7 @@ class Sequential:
 
     def __init__(self, nodes: list[Any], in_shape: tuple[int, ...]) -> None:
         self.nodes = list(nodes)
+        self.workspace = Workspace()   # reused training buffers (train_step passes it)
         self.in_shape = tuple(int(i) for i in in_shape)
         self.shapes = [self.in_shape]
         shape = self.in_shape
@@ -100,11 +102,15 @@ class Sequential:
         return x, static
 
     def forward(self, x: Any, T: int | None = None, train: bool = False,
-                record: tuple[str, ...] = (), count: bool = False) -> RunResult:
+                record: tuple[str, ...] = (), count: bool = False,
+                workspace: Workspace | None = None) -> RunResult:
         """Run the network; ``train=True`` keeps the caches for :meth:`backward`.
 
-        ``record`` may contain ``"spikes"`` and ``"v"`` (membrane of spiking nodes).
+        ``record`` may contain ``"spikes"`` and ``"v"`` (membrane of spiking nodes). With a
+        ``workspace`` (training only) nodes that support it write into its reused buffers: the
+        returned arrays are overwritten by the next call with the same workspace.
         """
+        ws = workspace if train else None
         x, static = self._prepare(x, T)
         caches: list[Any] = []
         res = RunResult(output=None)
@@ -130,8 +136,9 @@ class Sequential:
                     counts["ac"] += float(np.sum(ev * fan)) / batch
                 elif macs:
                     counts["mac_snn"] += macs * steps
+            kw = {"ws": ws} if ws is not None and getattr(node, "uses_workspace", False) else {}
             if stateful:
-                y, cache = node.forward(x, train=train, record_v="v" in record)
+                y, cache = node.forward(x, train=train, record_v="v" in record, **kw)
                 if node.kind != "readout":
                     if "spikes" in record:
                         res.spikes[i] = y
@@ -145,7 +152,7 @@ class Sequential:
                     if "v" in record:
                         res.membrane[i] = y
             else:
-                y, cache = node.forward(x, train=train)
+                y, cache = node.forward(x, train=train, **kw)
                 # spikes stay spikes through max pooling and flattening only
                 is_spike = is_spike and node.kind in ("maxpool", "flatten")
             caches.append(cache)
@@ -161,8 +168,12 @@ class Sequential:
         self._static_T = T
         return res
 
-    def backward(self, g_out: Any) -> list[dict[str, Any]]:
-        """Gradients of every node's params given ``∂L/∂output`` (same shape as the output)."""
+    def backward(self, g_out: Any, workspace: Workspace | None = None
+                 ) -> list[dict[str, Any]]:
+        """Gradients of every node's params given ``∂L/∂output`` (same shape as the output).
+
+        With a ``workspace`` the gradients live in its reused buffers (see :meth:`forward`).
+        """
         if getattr(self, "_caches", None) is None:
             raise ParameterError("backward() needs a forward(..., train=True) first.")
         grads: list[dict[str, Any]] = [{} for _ in self.nodes]
@@ -173,7 +184,9 @@ class Sequential:
             node = self.nodes[i]
             if i == first_stateful - 1 and self._static_T is not None:
                 g = g.sum(axis=0)   # the static prefix was broadcast over T
-            g, grads[i] = node.backward(g, self._caches[i], need_gx=i > 0)
+            kw = ({"ws": workspace} if workspace is not None
+                  and getattr(node, "uses_workspace", False) else {})
+            g, grads[i] = node.backward(g, self._caches[i], need_gx=i > 0, **kw)
         self._caches = None
         return grads
 

@@ -37,6 +37,8 @@ from ..errors import ParameterError
 from .layers import Dense, check_shape
 from .neurons import LIFParams, run
 from .surrogate import PRIMITIVES, get_surrogate
+from .workspace import Workspace
+from .workspace import empty as ws_empty
 
 __all__ = ["LIF", "Readout", "RecurrentLIF", "Neuron"]
 
@@ -54,6 +56,7 @@ class LIF:
     """
 
     kind = "lif"
+    uses_workspace = True   # training forward/backward take ``ws`` (see :mod:`.workspace`)
 
     def __init__(self, beta: Any = 0.9, v_th: Any = 1.0, *, reset: str = "soft",
                  v_reset: float = 0.0, surrogate: str = "fast_sigmoid", slope: float = 1.0,
@@ -97,17 +100,24 @@ class LIF:
         if "v_th" in self.params:
             np.maximum(self.params["v_th"], 0.01, out=self.params["v_th"])
 
-    def forward(self, x: Any, train: bool = False, record_v: bool = False) -> tuple[Any, Any]:
+    def forward(self, x: Any, train: bool = False, record_v: bool = False,
+                ws: Workspace | None = None) -> tuple[Any, Any]:
         if not train:
             return self._infer(x, record_v)
         if self.signed:
             raise ParameterError("A signed LIF is inference-only; train the unsigned network.")
         beta, th = self.value("beta"), self.value("v_th")
+        U = ws_empty(ws, self, "U", x.shape, x.dtype)
+        S = ws_empty(ws, self, "S", x.shape, x.dtype)
+        v = ws_empty(ws, self, "v", x.shape[1:], x.dtype)
+        v.fill(self.v_init)
+        self._train_loop(x, U, S, v, beta, th)
+        return S, (U, S)
+
+    def _train_loop(self, x: Any, U: Any, S: Any, v: Any, beta: Any, th: Any) -> None:
+        """The training forward over time, writing ``U``, ``S`` and the state ``v``."""
         unit_beta = np.ndim(beta) == 0 and beta == 1.0
         unit_th = np.ndim(th) == 0 and th == 1.0
-        U = np.empty(x.shape, dtype=x.dtype)
-        S = np.empty(x.shape, dtype=x.dtype)
-        v = np.full(x.shape[1:], self.v_init, dtype=x.dtype)
         soft = self.reset == "soft"
         for t in range(x.shape[0]):
             u = U[t]
@@ -131,7 +141,6 @@ class LIF:
                 np.multiply(u, 1 - st, out=v)
                 if self.v_reset:
                     v += self.v_reset * st
-        return S, (U, S)
 
     def _infer(self, x: Any, record_v: bool) -> tuple[Any, Any]:
         """Inference loop, in place on one state buffer (any array namespace)."""
@@ -184,18 +193,26 @@ class LIF:
                 vrec[t] = v
         return S, vrec
 
-    def backward(self, gs: Any, cache: Any, need_gx: bool = True) -> tuple[Any, dict[str, Any]]:
+    def backward(self, gs: Any, cache: Any, need_gx: bool = True,
+                 ws: Workspace | None = None) -> tuple[Any, dict[str, Any]]:
         U, S = cache
         beta, th = self.value("beta"), self.value("v_th")
         if self.reset != "soft":
             return self._backward_hard(gs, U, S, beta, th)
         # soft reset: ∂L/∂u[t] = g (gs[t] − θ gv) + gv with gv = β ∂L/∂u[t+1], in place
         want_b, want_th = "beta" in self.params, "v_th" in self.params
+        gU = ws_empty(ws, self, "gU", U.shape, U.dtype)
+        g = ws_empty(ws, self, "g", U.shape[1:], U.dtype)
+        tmp = ws_empty(ws, self, "tmp", U.shape[1:], U.dtype)
+        gb, gth = self._soft_backward_loop(gs, U, S, gU, g, tmp, beta, th, want_b, want_th)
+        return gU, self._pack(gb, gth, want_b, want_th, U.dtype)
+
+    def _soft_backward_loop(self, gs: Any, U: Any, S: Any, gU: Any, g: Any, tmp: Any,
+                            beta: Any, th: Any, want_b: bool, want_th: bool
+                            ) -> tuple[float, float]:
+        """Soft-reset backward over time into ``gU``; returns the (β, θ) gradient sums."""
         unit_beta = np.ndim(beta) == 0 and beta == 1.0
         unit_th = np.ndim(th) == 0 and th == 1.0
-        gU = np.empty_like(U)
-        g = np.empty(U.shape[1:], dtype=U.dtype)
-        tmp = np.empty_like(g)
         gb = gth = 0.0
         for t in range(U.shape[0] - 1, -1, -1):
             np.subtract(U[t], th, out=g)
@@ -221,7 +238,7 @@ class LIF:
                     gb += float(np.vdot(out, U[t - 1]) - th * np.vdot(out, S[t - 1]))
                 elif self.v_init:
                     gb += self.v_init * float(out.sum())
-        return gU, self._pack(gb, gth, want_b, want_th, U.dtype)
+        return gb, gth
 
     def _pack(self, gb: float, gth: float, want_b: bool, want_th: bool, dtype: Any) -> dict:
         grads: dict[str, Any] = {}
