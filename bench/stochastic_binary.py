@@ -26,6 +26,7 @@ Prints one JSON line per snapshot and arm and a final comparison line.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import pickle
@@ -92,15 +93,29 @@ def run_arm(arm: str, xtr, snapshots, lab, val, test, n_exc: int, seed: int,
     return rows
 
 
-def evaluate_saved(paths, lab, val, test, seed: int) -> dict:
+def binarize(net, k: int, norm_total: float = 78.0):
+    """The network with each neuron's ``k`` largest weights on (``norm_total/k`` each) and the
+    rest off: the best 1-bit copy of a full-precision network (representation bound)."""
+    out = copy.deepcopy(net)
+    on = np.zeros_like(out.w)
+    np.put_along_axis(on, np.argsort(-out.w, axis=1)[:, :k], 1.0, axis=1)
+    out.w[...] = on * (norm_total / k)
+    return out
+
+
+def evaluate_saved(paths, lab, val, test, seed: int, binarize_k: int = 0) -> dict:
     """Score saved networks (``--save`` files, or pickled :class:`DCNetwork`) on validation and,
-    if given, on ``test``; the first two paths are compared (full first) when there are two."""
+    if given, on ``test``; the first two paths are compared (full first) when there are two.
+    ``binarize_k > 0`` scores :func:`binarize` copies instead."""
     rows = []
     for path in paths:
         with open(path, "rb") as f:
             obj = pickle.load(f)
         net = obj["net"] if isinstance(obj, dict) else obj
+        if binarize_k:
+            net = binarize(net, binarize_k)
         row = {"tool": "neurocircuit", "workload": "stochastic-binary-stdp", "net": path,
+               "binarized_top_k": binarize_k,
                "n_train": obj.get("done") if isinstance(obj, dict) else None,
                "levels_per_neuron": int(max(len(np.unique(r)) for r in net.w)),
                "val_accuracy": _score(net, *lab, *val, seed + 1)[0]}
@@ -124,19 +139,23 @@ def main(argv=None) -> int:
     ap.add_argument("--test", type=int, default=0, help="score N test images at the end (0: no)")
     ap.add_argument("--n-exc", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--p-pot", type=float, default=0.03)
-    ap.add_argument("--p-dep", type=float, default=0.005)
-    ap.add_argument("--p-anti", type=float, default=0.01)
-    ap.add_argument("--t-pot", type=float, default=20e-3)
+    # defaults: the best configuration measured (bench/results/2026-11-29/README.md): fixed
+    # 120 on-synapses per neuron, burst gate 40 ms, potentiation window 100 ms
+    ap.add_argument("--p-pot", type=float, default=0.01)
+    ap.add_argument("--p-dep", type=float, default=0.0)
+    ap.add_argument("--p-anti", type=float, default=0.0)
+    ap.add_argument("--t-pot", type=float, default=0.1)
     ap.add_argument("--t-dep", type=float, default=20e-3)
-    ap.add_argument("--tau-burst", type=float, default=0.0)
-    ap.add_argument("--n-on", type=int, default=0)
+    ap.add_argument("--tau-burst", type=float, default=0.04)
+    ap.add_argument("--n-on", type=int, default=120)
     ap.add_argument("--anti-silent", action="store_true")
     ap.add_argument("--p-on", type=float, default=0.2)
     ap.add_argument("--save", default=None, help="pickle each snapshot to SAVE_<arm>_<n>.pkl")
     ap.add_argument("--resume", default=None, help="continue a saved run (one arm)")
     ap.add_argument("--evaluate", nargs="+", default=None, metavar="PKL",
                     help="no training: score saved networks (full first, then binary)")
+    ap.add_argument("--binarize", type=int, default=0, metavar="K",
+                    help="with --evaluate: score 1-bit copies (each neuron's K largest weights)")
     ap.add_argument("--arms", nargs="+", default=["full", "binary"],
                     choices=["full", "expected", "binary"])
     args = ap.parse_args(argv)
@@ -160,7 +179,7 @@ def main(argv=None) -> int:
                                 p_dep=args.p_dep, p_anti=args.p_anti, tau_burst=args.tau_burst,
                                 n_on=args.n_on, anti_silent=args.anti_silent)
     if args.evaluate:
-        rows = evaluate_saved(args.evaluate, lab, val, test, args.seed)
+        rows = evaluate_saved(args.evaluate, lab, val, test, args.seed, args.binarize)
         if len(rows) == 2 and test is not None:
             gap = rows[0]["test_accuracy"] - rows[1]["test_accuracy"]
             print(json.dumps({"workload": "stochastic-binary-stdp", "comparison": True,

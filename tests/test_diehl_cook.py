@@ -152,3 +152,23 @@ def test_binary_option_needs_rng():
     net = dc.init_binary_network(p, np.random.default_rng(0))
     with pytest.raises(ParameterError, match="rng"):
         dc.present(net, np.zeros((p.n_present, 784), bool), binary=StochasticBinaryParams())
+
+
+def test_stochastic_binary_bench_binarize_keeps_top_k_at_one_level():
+    """bench/stochastic_binary.py --binarize K: each neuron's K largest weights on at 78/K, the
+    rest 0, the original network untouched."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench/stochastic_binary.py"
+    spec = importlib.util.spec_from_file_location("sb_bench", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    net = dc.init_network(dc.DCParams(n_exc=5), np.random.default_rng(0))
+    w0 = net.w.copy()
+    nb = mod.binarize(net, 10)
+    np.testing.assert_array_equal(net.w, w0)
+    assert ((nb.w > 0).sum(axis=1) == 10).all()
+    assert set(np.unique(nb.w)) == {0.0, 7.8}
+    top = np.argsort(-w0, axis=1)[:, :10]
+    assert (np.take_along_axis(nb.w, top, axis=1) == 7.8).all()
