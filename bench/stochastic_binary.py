@@ -93,13 +93,14 @@ def run_arm(arm: str, xtr, snapshots, lab, val, test, n_exc: int, seed: int,
     return rows
 
 
-def binarize(net, k: int, norm_total: float = 78.0):
-    """The network with each neuron's ``k`` largest weights on (``norm_total/k`` each) and the
-    rest off: the best 1-bit copy of a full-precision network (representation bound)."""
+def binarize(net, k: int):
+    """The network with each neuron's ``k`` largest weights on (``norm_total/k`` each, the
+    network's own normalisation) and the rest off: the best 1-bit copy of a full-precision
+    network (representation bound)."""
     out = copy.deepcopy(net)
     on = np.zeros_like(out.w)
     np.put_along_axis(on, np.argsort(-out.w, axis=1)[:, :k], 1.0, axis=1)
-    out.w[...] = on * (norm_total / k)
+    out.w[...] = on * (out.params.norm_total / k)
     return out
 
 
