@@ -1,5 +1,7 @@
 """Full DPI form of the current-mode neuron model (x_th > 0) and its timing-fit helpers."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -64,6 +66,43 @@ def test_dpi_form_validation():
         CurrentModeParams(x_th=-0.1)
     with pytest.raises(ParameterError, match="x_reset > 0"):
         CurrentModeParams(x_th=0.01, x_reset=0.0)
+
+
+def test_sink_triode_growth_is_the_linear_ode_solution():
+    # x ≪ x_th, no feedback, e = 1: τ dx/dt = x(c − k) + k x_r  (c = s/x_th, k = 1 + a) with
+    # x(0) = x_r  →  x = x_r (c e^{(c−k)t/τ} − k)/(c − k): the sinks start in triode (V_mem = 0)
+    p = CurrentModeParams(tau=8e-3, i_gain=1e-9, x_th=0.01, x_reset=1e-6, t_ref=0.0,
+                          e_sink=1.0)
+    i, dt, n = 30e-12, 1e-5, 300
+    st = current_mode_init(p, ())
+    for _ in range(n):
+        _, st = current_mode_step(st, i, p, dt)
+    c, k, t = i / p.i_gain / p.x_th, 1.0, n * dt
+    expect = 1e-6 * (c * np.exp((c - k) * t / p.tau) - k) / (c - k)
+    assert float(st.x) == pytest.approx(expect, rel=0.02)  # up to the x/x_th correction
+    saturated = CurrentModeParams(**{**p.__dict__, "e_sink": 0.0})
+    st0 = current_mode_init(saturated, ())
+    for _ in range(n):
+        _, st0 = current_mode_step(st0, i, saturated, dt)
+    assert float(st.x) > 1.05 * float(st0.x)  # the weak sinks near V_mem = 0 speed it up
+
+
+def test_sink_triode_rate_quadrature_and_limits():
+    # the closed-form (quadrature) rate includes the triode factor and matches the simulation
+    p = CurrentModeParams(**{**CLIMB.__dict__, "e_sink": 1.4})
+    i = np.array([20e-12, 200e-12, 1e-9])
+    r_sim = simulated_rate(p, i, t_stop=0.2, dt=2e-5, skip=1)
+    np.testing.assert_allclose(r_sim, current_mode_rate(p, i), rtol=1e-2)
+    # weaker sinks near the reset level: faster at every current, most near rheobase
+    r0 = current_mode_rate(CLIMB, i)
+    assert np.all(current_mode_rate(p, i) > r0)
+    gain = current_mode_rate(p, i) / r0
+    assert gain[0] > gain[-1]
+    # a steep triode factor (e → large) is the saturated model
+    steep = CurrentModeParams(**{**CLIMB.__dict__, "e_sink": 10.0})
+    np.testing.assert_allclose(current_mode_rate(steep, i), r0, rtol=0.02)
+    with pytest.raises(ParameterError, match="e_sink"):
+        CurrentModeParams(e_sink=-1.0)
 
 
 def test_old_form_unchanged_by_default():
@@ -144,11 +183,12 @@ def test_dpi_climb_validation():
         CurrentModeParams(x_th=0.01, x_reset=1e-3, g_fb=0.0)
 
 
-@pytest.mark.parametrize("a_th", [0.0, 0.2])
-def test_fused_batch_matches_the_step_function(a_th):
+@pytest.mark.parametrize("a_th,e_sink", [(0.0, 0.0), (0.2, 0.0), (0.2, 1.4)])
+def test_fused_batch_matches_the_step_function(a_th, e_sink):
     from neurocircuit.calibrate.recipe_dpi import _dpi_batch
 
-    p = CurrentModeParams(**{**CLIMB.__dict__, "tau_ahp": 0.04, "b_ahp": 0.5, "a_th": a_th})
+    p = CurrentModeParams(**{**CLIMB.__dict__, "tau_ahp": 0.04, "b_ahp": 0.5, "a_th": a_th,
+                             "e_sink": e_sink})
     dt = 5e-5
     rng = np.random.default_rng(1)
     cur = np.abs(150e-12 + 60e-12 * rng.standard_normal((2000, 3)))
@@ -329,3 +369,33 @@ def test_timing_fit_identifies_the_adaptation_threshold():
     fit, _ = dpi_timing_fit(start, {"a_th": Free(0.6, 0.05, 2.0)}, currents, rates, spikes,
                             t_stim, i_stim, dt=dt, max_nfev=15)
     assert float(fit.params.a_th) == pytest.approx(0.3, rel=0.02)
+
+
+def test_warm_free_starts_inside_the_bounds():
+    from neurocircuit.calibrate.fit import Free
+    from neurocircuit.calibrate.recipe_dpi import warm_free
+
+    free = {"tau": Free(8e-3, 1e-3, 0.1), "u_spk": Free(20.0, 1.0, 44.0)}
+    model = CurrentModeParams(**{**CLIMB.__dict__, "tau": 5e-3, "u_spk": 44.0})
+    out = warm_free(free, model)
+    assert out["tau"].init == pytest.approx(5e-3) and (out["tau"].lo, out["tau"].hi) == (1e-3, 0.1)
+    assert free["u_spk"].lo < out["u_spk"].init < 44.0  # on the bound → just inside
+    assert out["u_spk"].init == pytest.approx(44.0, rel=1e-5)
+
+
+def test_init_start_is_checked_before_any_simulation(tmp_path):
+    from neurocircuit.calibrate.pipeline import SPECS, _init_model
+    from neurocircuit.calibrate.provenance import provenance
+
+    root = Path(__file__).resolve().parents[1] / "models" / "calibrated"
+    with pytest.raises(ParameterError, match="not supported by the 'axon-hillock' recipe"):
+        _init_model("axon-hillock", SPECS["axon-hillock"], root / "axon-hillock.json")
+    with pytest.raises(ParameterError, match="calibrates 'axon-hillock', not 'dpi-neuron'"):
+        _init_model("dpi-neuron", SPECS["dpi-neuron"], root / "axon-hillock.json")
+    assert _init_model("dpi-neuron", SPECS["dpi-neuron"], None) == (None, {})
+    model, prov = _init_model("dpi-neuron", SPECS["dpi-neuron"], root / "dpi-neuron.json")
+    assert isinstance(model, CurrentModeParams) and model.dpi
+    assert len(prov["init"]["sha256"]) == 64
+    out = provenance(deck="* d\n", name="dpi-neuron", preset="teili", mc=100, seed=0, wall=1.0,
+                     workers=2, ngspice_version="ngspice-39", **prov)
+    assert out["command"].endswith(f"--seed 0 --init {root / 'dpi-neuron.json'}")

@@ -31,8 +31,9 @@ the DPI's positive feedback. Without adaptation
 passes ``I_in·I_th/(I_th + I_mem)`` onto ``C_mem``, where the leak ``I_τ`` and the adaptation
 current ``I_ahp = a·I_τ`` sink charge; with ``I_mem ∝ exp(κV_mem/U_T)`` this reads::
 
-    τ dx/dt = s·x/(x + x_th) − x(1 + a) + x·fb(x),     x ≥ x_r (V_mem ≥ 0),   x(0) = x_r
+    τ dx/dt = s·x/(x + x_th) − x(1 + a)·σ(x) + x·fb(x),   x ≥ x_r (V_mem ≥ 0),   x(0) = x_r
     fb(x) = x/(x_p + x/g)  (= I_a/I_τ),       spike at ln x = u_spk
+    σ(x) = 1 − (x_r/x)^e   (e = e_sink; σ = 1 for e = 0)
 
 (teili's ``τ(1 + I_th/I_mem) dI_mem/dt + I_mem(1 + I_ahp/I_τ) = (I_th/I_τ)(I_in − I_ahp) − I_th
 + f(I_mem)`` divided by ``I_spk(1 + I_th/I_mem)``, with the feedback linearised to
@@ -43,10 +44,13 @@ climbs at ``≈ (I_again − I_τ − I_ahp)/C_mem`` to the inverter's switching
 that the input barely affects and the adaptation slows. Below ``I_th`` the membrane grows
 exponentially,
 ``x ∝ exp((s/x_th − 1 − a) t/τ)`` (the voltage-domain charging of ``C_mem`` from the reset
-level), above it relaxes as the LIF form; adaptation is a shunt (it adds to the leak). Input
+level), above it relaxes as the LIF form; adaptation is a shunt (it adds to the leak). The leak
+and adaptation sinks are nFETs from ``V_mem`` to ground: just after the reset (``V_mem`` = 0)
+they are in triode and pass only ``1 − e^{−V_mem/U_T}`` of their saturated current, the factor
+``σ(x)`` with ``e = 1/κ`` (``V_mem − V_r = (U_T/κ) ln(x/x_r)``). Input
 currents below zero are clipped (a current mirror passes none). It is integrated in
 ``ln x``; the F–I curve is a quadrature
-``T = τ ∫_{ln x_r}^{u_spk} du / (s/(e^u + x_th) − 1 − a + fb(e^u)) + t_ref``; the step uses
+``T = τ ∫_{ln x_r}^{u_spk} du / (s/(e^u + x_th) − (1 + a)σ(e^u) + fb(e^u)) + t_ref``; the step uses
 the explicit midpoint rule in ``ln x``.
 
 **Izhikevich** (:class:`IzhikevichParams`; quadratic-if circuit): see
@@ -191,6 +195,8 @@ class CurrentModeParams:
                                 "κ(V_sw − V_spk)/U_T above x = 1 to the inverter's switch")
     a_th: Any = param(0.0, doc="adaptation-DPI threshold I_thahp/I_τ (a units; 0: additive "
                                "jumps a ← a + b)")
+    e_sink: Any = param(0.0, doc="triode exponent of the leak and adaptation sinks (full DPI "
+                                 "form): they scale by 1 − (x_r/x)^e, e = 1/κ (0: saturated)")
 
     def __post_init__(self) -> None:
         validate(self)
@@ -200,6 +206,10 @@ class CurrentModeParams:
         if np.any(~np.isfinite(us) | (us < 0) | (us > 45)):
             raise ParameterError("The 'u_spk' parameter of CurrentModeParams must be in "
                                  f"[0, 45] (a ln of a current ratio). Got {self.u_spk!r} instead.")
+        es = _arr(self.e_sink)
+        if np.any(~np.isfinite(es) | (es < 0) | (es > 10)):
+            raise ParameterError("The 'e_sink' parameter of CurrentModeParams must be in "
+                                 f"[0, 10] (1/κ of the sinks). Got {self.e_sink!r} instead.")
         ath = _arr(self.a_th)
         if np.any(~np.isfinite(ath) | (ath < 0)):
             raise ParameterError("The 'a_th' parameter of CurrentModeParams must be >= 0 and "
@@ -267,11 +277,19 @@ def _dpi_fb(x: np.ndarray, xp_: Any, g: Any) -> np.ndarray:
     return x / (xp_ + x / g)
 
 
+def _sink(u: Any, lo: Any, e: Any) -> Any:
+    """Triode factor ``1 − e^{−e (u − ln x_r)}`` of the sinks (``= 1 − e^{−V_mem/U_T}`` for
+    ``e = 1/κ``); 1 where ``e = 0``."""
+    with np.errstate(over="ignore"):
+        return np.where(e > 0, 1.0 - np.exp(-e * np.maximum(u - lo, 0.0)), 1.0)
+
+
 def _dpi_integral(xr: np.ndarray, s: np.ndarray, xp_: np.ndarray, xt: np.ndarray,
-                  a: Any = 0.0, g: Any = INF, us: Any = 0.0) -> np.ndarray:
-    """``∫_{ln x_r}^{u_spk} du / (s/(e^u + x_th) − 1 − a + fb(e^u))`` (Gauss–Legendre in ``u``,
-    sub-intervals so that the slow passage is resolved); inf where the rate has a root."""
-    lo, s, xt, xp_, a, g, us = np.broadcast_arrays(np.log(xr), s, xt, xp_, a, g, us)
+                  a: Any = 0.0, g: Any = INF, us: Any = 0.0, es: Any = 0.0) -> np.ndarray:
+    """``∫_{ln x_r}^{u_spk} du / (s/(e^u + x_th) − (1 + a)·sink(u) + fb(e^u))`` (Gauss–Legendre
+    in ``u``, sub-intervals so that the slow passage is resolved); inf where the rate has a
+    root."""
+    lo, s, xt, xp_, a, g, us, es = np.broadcast_arrays(np.log(xr), s, xt, xp_, a, g, us, es)
     lo = lo.astype(float)
     total = np.zeros(lo.shape)
     bad = np.zeros(lo.shape, bool)
@@ -282,7 +300,8 @@ def _dpi_integral(xr: np.ndarray, s: np.ndarray, xp_: np.ndarray, xt: np.ndarray
         half = 0.5 * (u1 - u0)
         u = (0.5 * (u0 + u1))[..., None] + half[..., None] * _GL_U
         x = np.exp(u)
-        gu = (s[..., None] / (x + xt[..., None]) - 1.0 - a[..., None]
+        gu = (s[..., None] / (x + xt[..., None])
+              - (1.0 + a[..., None]) * _sink(u, lo[..., None], es[..., None])
               + _dpi_fb(x, xp_[..., None], g[..., None]))
         bad |= np.any(gu <= 0, axis=-1) & (half > 0)
         with np.errstate(divide="ignore"):
@@ -293,7 +312,8 @@ def _dpi_integral(xr: np.ndarray, s: np.ndarray, xp_: np.ndarray, xt: np.ndarray
 def _cm_rate(p: CurrentModeParams, s: np.ndarray, a: Any = 0.0) -> np.ndarray:
     if p.dpi:
         integral = _dpi_integral(_arr(p.x_reset), np.maximum(s, 0.0) + 0 * _arr(p.x_th),
-                                 _arr(p.x_p), _arr(p.x_th), a, _arr(p.g_fb), _arr(p.u_spk))
+                                 _arr(p.x_p), _arr(p.x_th), a, _arr(p.g_fb), _arr(p.u_spk),
+                                 _arr(p.e_sink))
     else:
         integral = _quad_integral(_arr(p.x_reset), s - a, _arr(p.x_p))
     t = _arr(p.tau) * integral + _arr(p.t_ref)
@@ -324,7 +344,7 @@ def current_mode_latency(params: CurrentModeParams, i_in: Any) -> np.ndarray:
     s = _drive(p, i_in)
     if p.dpi:
         return _arr(p.tau) * _dpi_integral(_arr(p.x_reset), s, _arr(p.x_p), _arr(p.x_th),
-                                           0.0, _arr(p.g_fb), _arr(p.u_spk))
+                                           0.0, _arr(p.g_fb), _arr(p.u_spk), _arr(p.e_sink))
     return _arr(p.tau) * _quad_integral(np.zeros_like(s), s, _arr(p.x_p))
 
 
@@ -411,8 +431,10 @@ def _after_spike(state: CurrentModeState, spike: Any, frac: Any, x: Any,
 
 
 def _dpi_rate(x: Any, s: Any, a: Any, p: CurrentModeParams) -> Any:
-    """``d ln x/dt · τ = s/(x + x_th) − 1 − a + fb(x)`` of the full DPI form."""
-    return s / (x + _arr(p.x_th)) - 1.0 - a + _dpi_fb(x, _arr(p.x_p), _arr(p.g_fb))
+    """``d ln x/dt · τ = s/(x + x_th) − (1 + a)·sink(x) + fb(x)`` of the full DPI form."""
+    return (s / (x + _arr(p.x_th))
+            - (1.0 + a) * _sink(np.log(x), np.log(_arr(p.x_reset)), _arr(p.e_sink))
+            + _dpi_fb(x, _arr(p.x_p), _arr(p.g_fb)))
 
 
 def _dpi_step(state: CurrentModeState, s: np.ndarray, p: CurrentModeParams,

@@ -51,6 +51,7 @@ from .recipe_current_mode import tc_base as _tc_base
 from .recipe_current_mode import tc_free as _tc_free
 from .recipe_dpi import dpi_base as _dpi_base
 from .recipe_dpi import dpi_free as _dpi_free
+from .recipe_dpi import dpi_max_step as _dpi_max_step
 from .recipe_dpi import dpi_mc_fit as _dpi_mc_fit
 from .recipe_dpi import dpi_predict as _dpi_predict
 from .recipe_dpi import dpi_refine as _dpi_refine
@@ -170,7 +171,7 @@ SPECS: Mapping[str, CalSpec] = {
     "dpi-neuron": CalSpec("current-mode", _dpi_base, _dpi_free,
                           ("tau", "i_gain", "t_ref"), (6, 11, 16), _ou_dpi,
                           lambda p: [3.0 * p.i_tau, 5.0 * p.i_tau, 10.0 * p.i_tau],
-                          {"t_stop": lambda p, i: 0.2, "skip": 3},
+                          {"t_stop": lambda p, i: 0.2, "skip": 3, "max_step": _dpi_max_step},
                           predict=_dpi_predict, refine=_dpi_refine, mc_fit=_dpi_mc_fit),
     "switched-cap-lif": CalSpec("linear-if", _sc_base, _sc_free, ("q_th", "tau", "t_ref"),
                                 (4, 8, 13), _ou_sc,
@@ -248,6 +249,26 @@ def _param_entry(params: Any, name: str, stderr: Mapping[str, float]) -> dict[st
     return out
 
 
+def _init_model(name: str, cs: CalSpec, init: str | Path | None) -> tuple[Any, dict]:
+    """The start model of ``init`` (a calibrated file of circuit ``name``) and its provenance
+    entry; ``(None, {})`` without one. Checked before any simulation."""
+    import inspect
+
+    from .calibrated import load, model_params
+    from .provenance import sha256_file
+
+    if init is None:
+        return None, {}
+    if cs.refine is None or "init" not in inspect.signature(cs.refine).parameters:
+        raise ParameterError(f"The 'init' start is not supported by the {name!r} recipe "
+                             "(recipes that take one: dpi-neuron).")
+    cal = load(init)
+    if cal.circuit.get("name") != name:
+        raise ParameterError(f"The 'init' file {str(init)!r} calibrates "
+                             f"{cal.circuit.get('name')!r}, not {name!r}.")
+    return model_params(cal), {"init": {"path": str(init), "sha256": sha256_file(init)}}
+
+
 def validate_ou(name: str, p: Any, model: Any, seed: int,
                 ou: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Γ of ``model`` against circuit ``name`` (params ``p``) on the OU current of ``seed``,
@@ -273,9 +294,12 @@ def validate_ou(name: str, p: Any, model: Any, seed: int,
 def calibrate(name: str, params: Any = None, preset: str | None = None, out: str | Path = "",
               mc: int = 100, seed: int = 0, workers: int | None = None, scheduler=None,
               n_points: int = 16, n_check: int = 2000, progress: bool = False,
-              plots: bool = True, ou_t_stop: float | None = None) -> dict[str, Any]:
+              plots: bool = True, ou_t_stop: float | None = None,
+              init: str | Path | None = None) -> dict[str, Any]:
     """Calibrate circuit ``name`` (see module steps); write the JSON to ``out``.
 
+    ``init``: a calibrated file of the same circuit whose model is a second start of the
+    timing refinement (recipes that take one: dpi-neuron); recorded in the provenance.
     Returns a summary dict (metrics, wall time, paths).
     """
     from scipy.stats import ks_2samp
@@ -306,6 +330,7 @@ def calibrate(name: str, params: Any = None, preset: str | None = None, out: str
         raise ParameterError(f"No calibration recipe for {name!r}; known: {', '.join(SPECS)}.")
     t0 = time.perf_counter()
     cs = SPECS[name]
+    init_model, init_prov = _init_model(name, cs, init)
     entry = get(name)
     preset = preset or entry.default_preset
     p = params if params is not None else entry.params(preset)
@@ -332,7 +357,8 @@ def calibrate(name: str, params: Any = None, preset: str | None = None, out: str
     base = cs.base(p)
     pred = cs.predict(p) if cs.predict is not None else fi_predictor(type(base))
     if cs.refine is not None:
-        fit = cs.refine(p, base, currents, rates, pred, seed)
+        fit = cs.refine(p, base, currents, rates, pred, seed,
+                        **({"init": init_model} if init_model is not None else {}))
     else:
         fit = fit_fi(base, currents, rates, cs.free(p), n_starts=6, seed=seed)
     model = fit.params
@@ -398,7 +424,7 @@ def calibrate(name: str, params: Any = None, preset: str | None = None, out: str
         provenance=provenance(deck=netlist.text(), name=name, preset=preset, mc=mc, seed=seed,
                               wall=wall, workers=workers,
                               ngspice_version=str(val.get("ngspice_version", "unknown")),
-                              model_card=GENERIC_180.resolved_lib_path()),
+                              model_card=GENERIC_180.resolved_lib_path(), **init_prov),
         extra={"fi_curve": {"i_in_a": currents, "rate_hz": rates, "latency_s": latency,
                             "rate_model_hz": pred(model, currents)},
                "fit": {"names": list(fit.names), "cov": fit.cov,

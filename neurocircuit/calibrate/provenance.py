@@ -50,7 +50,8 @@ def provenance(*, deck: str, name: str, preset: str, mc: int | None, seed: int, 
             "n_mc": int(mc or 0), "seed": int(seed),
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "wall_time_s": wall, "workers": workers,
-            "command": f"neurocircuit calibrate {name} --preset {preset} --mc {mc} --seed {seed}",
+            "command": f"neurocircuit calibrate {name} --preset {preset} --mc {mc} --seed {seed}"
+                       + (f" --init {extra['init']['path']}" if "init" in extra else ""),
             **extra}
 
 

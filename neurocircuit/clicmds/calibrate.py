@@ -32,6 +32,9 @@ def register(sub) -> None:
     g.add_argument("--scheduler", default=None, help="Dask scheduler address")
     p.add_argument("--points", type=int, default=16,
                    help="F–I points of the nominal fit (neurons only)")
+    p.add_argument("--init", default=None, metavar="FILE",
+                   help="a previous calibrated file of the circuit: a second start of the "
+                   "timing fit, the better one wins (dpi-neuron)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     p.add_argument("-o", "--output", required=True, help="calibrated JSON file to write")
     p.set_defaults(func=_run)
@@ -42,6 +45,9 @@ def _run(args) -> int:
     from ..calibrate.synapse_pipeline import RECIPES, calibrate_synapse
 
     if args.name in RECIPES:
+        if args.init:
+            raise SystemExit("--init is supported by the dpi-neuron recipe only, not by "
+                             f"{args.name!r}")
         out = calibrate_synapse(args.name, preset=args.preset, out=args.output, mc=args.mc,
                                 seed=args.seed, workers=args.workers, scheduler=args.scheduler,
                                 plots=not args.no_plots, progress=True)
@@ -49,6 +55,6 @@ def _run(args) -> int:
         return 0
     out = calibrate(args.name, preset=args.preset, out=args.output, mc=args.mc, seed=args.seed,
                     workers=args.workers, scheduler=args.scheduler, n_points=args.points,
-                    plots=not args.no_plots, progress=True)
+                    plots=not args.no_plots, progress=True, init=args.init)
     print(json.dumps(out, indent=1, default=str))
     return 0
