@@ -84,6 +84,20 @@ def test_recover_dpi_kernel_nonlinearity():
     _close(fit, truth)
 
 
+def test_recover_power_law_kernel():
+    # a Poisson-like train whose rate steps up (the rate dependence identifies p)
+    truth = {"tau": 5.5e-3, "i_inf": 5e-10, "power": 0.89}
+    t = np.arange(0, 0.3, 5e-5)
+    rng = np.random.default_rng(4)
+    spikes = np.sort(np.concatenate([rng.uniform(0, 0.15, 6), rng.uniform(0.15, 0.3, 25)]))
+    y = exp_synapse_trace(ExpSynapseParams(width=5e-4, **truth), t, spikes)
+    fit = fit_trace(ExpSynapseParams(width=5e-4), t, y,
+                    lambda p, tt: exp_synapse_trace(p, tt, spikes),
+                    {"tau": Free(4e-3, 1e-4, 1e-1), "i_inf": Free(2e-10, 1e-12, 1e-6),
+                     "power": Free(1.0, 0.5, 1.5, log=False)}, n_starts=1)
+    _close(fit, truth)
+
+
 def test_recover_stdp_window():
     truth = {"a_plus": 0.02, "a_minus": 0.012, "tau_plus": 15e-3, "tau_minus": 25e-3}
     d = np.concatenate([-np.geomspace(1e-3, 0.1, 12), np.geomspace(1e-3, 0.1, 12)])

@@ -1,5 +1,7 @@
 """Compact models: closed forms against their own step functions, exact digital IF."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -145,6 +147,50 @@ def test_exp_synapse_per_pulse_update():
     assert tr[k] == pytest.approx(peak, rel=1e-6)
     j = np.searchsorted(t, 0.011 + 1e-4)
     assert tr[j] == pytest.approx(peak * np.exp(-(t[j] - t[k]) / 5e-3), rel=1e-6)
+
+
+def _power_ode(tau, i_inf, a, t, spikes, width, sub=200):
+    """``τ dI/dt = I_∞^a I^{1−a} s(t) − I`` by RK4 on a fine grid (I starts at 1e-9 I_∞)."""
+    def f(i, s):
+        return (i_inf ** a * i ** (1 - a) * s - i) / tau
+    out, i = [], 1e-9 * i_inf
+    for k in range(t.size - 1):
+        h = (t[k + 1] - t[k]) / sub
+        for m in range(sub):
+            tm = t[k] + m * h
+            s = float(any(t0 <= tm + h / 2 < t0 + width for t0 in spikes))
+            k1 = f(i, s)
+            k2 = f(i + h / 2 * k1, s)
+            k3 = f(i + h / 2 * k2, s)
+            k4 = f(i + h * k3, s)
+            i += h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        out.append(i)
+    return np.array([0.0] + out)
+
+
+def test_power_law_kernel_solves_the_dpi_pair_ode():
+    # the DPI pair with κ_n ≠ κ_p: τ dI/dt = I_∞^a I^{1−a} s − I, and I = I_∞ u^p, p = 1/a
+    tau, i_inf, a, width = 5e-3, 4e-10, 1.12, 5e-4
+    t = np.arange(0, 0.02, 1e-4)
+    spikes = [0.001, 0.0035, 0.004 + width, 0.012]
+    p = ExpSynapseParams(tau=tau, i_inf=i_inf, width=width, power=1 / a)
+    model = exp_synapse_trace(p, t, spikes)
+    ode = _power_ode(tau, i_inf, a, t, spikes, width)
+    assert np.max(np.abs(model - ode)) < 2e-3 * np.max(ode)
+    # the decay keeps the time constant τ
+    k0, k1 = np.searchsorted(t, [0.014, 0.019])
+    assert np.log(model[k0] / model[k1]) / (t[k1] - t[k0]) == pytest.approx(1 / tau, rel=1e-9)
+    # p = 1 is the linear kernel; p < 1 adds less per pulse when the current is already high
+    lin = exp_synapse_trace(replace(p, power=1.0), t, spikes)
+    np.testing.assert_allclose(exp_synapse_trace(replace(p, power=1 + 1e-12), t, spikes), lin,
+                               rtol=1e-9, atol=1e-24)
+    k_first, k_burst = np.searchsorted(t, [0.0015, 0.0045 + width])
+    assert model[k_first] > lin[k_first] and model[k_burst] / lin[k_burst] < model[k_first] / \
+        lin[k_first]
+    with pytest.raises(ParameterError, match="power"):
+        ExpSynapseParams(power=0.1)
+    with pytest.raises(ParameterError, match="not both"):
+        ExpSynapseParams(i_g=1e-12, power=0.9)
 
 
 def test_depression_steady_state():

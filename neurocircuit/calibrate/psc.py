@@ -6,6 +6,9 @@ circuit in ngspice; the output current ``I_syn(t)`` is fitted with
 
     τ dI/dt + I = I_∞ s(t) (+ I_rest)      or, for the DPI,  τ (1 + I_g/I) dI/dt + I = I_∞ s − I_g
 
+or the power-law kernel ``I = I_∞ u^p`` (``power=True``; the DPI's κ_p/κ_n, see
+:mod:`~.synapse_models`).
+
 A second train with another seed is the held-out stimulus: the metric is the NRMSE of the
 model's PSC trace against the circuit's (normalised by the trace range).
 """
@@ -17,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ParameterError
 from .fit import Free, fit_trace
 from .synapse_models import ExpSynapseParams, exp_synapse_trace
 from .validate import nrmse
@@ -55,14 +59,19 @@ def simulate_psc(name: str, params: Any, rate: float | Sequence[float], t_stop: 
 
 def calibrate_psc(name: str, params: Any, tau_guess: float, width: float = 1e-4,
                   seed: int = 0, n_tau: float = 40.0, i_g: float | None = None,
-                  rates: Sequence[float] | None = None) -> dict[str, Any]:
+                  rates: Sequence[float] | None = None,
+                  power: bool = False) -> dict[str, Any]:
     """Fit the exponential kernel on one Poisson train and validate on a held-out one.
 
     The train's rate is ``1/(2 τ_guess)``, over ``n_tau·τ_guess``; with ``rates`` (Hz) it
     steps through those rates instead, ``n_tau·τ_guess`` each. A synapse whose charge per
     pulse falls with the rate (the DPI's) is then fitted over the range of rates it will see
-    rather than at one (:mod:`neurocircuit.evaluate.cosim`).
+    rather than at one (:mod:`neurocircuit.evaluate.cosim`). ``power=True`` fits the exponent
+    ``p`` of the power-law kernel too (in ``[0.5, 1.5]``), which carries that rate dependence.
     """
+    if power and i_g:
+        raise ParameterError("calibrate_psc fits either the DPI form (i_g) or the power-law "
+                             "kernel (power=True), not both.")
     rate: float | Sequence[float] = 0.5 / tau_guess if rates is None else list(rates)
     t_stop = n_tau * tau_guess * (1 if rates is None else len(rate))
     t, y, times = simulate_psc(name, params, rate, t_stop, width, seed)
@@ -78,6 +87,8 @@ def calibrate_psc(name: str, params: Any, tau_guess: float, width: float = 1e-4,
         base = ExpSynapseParams(tau=base.tau, i_inf=base.i_inf, width=width, i_rest=base.i_rest,
                                 i_g=i_g)
         free["i_g"] = Free(i_g, i_g / 100, i_g * 100)
+    if power:
+        free["power"] = Free(1.0, 0.5, 1.5, log=False)
     fit = fit_trace(base, grid, yg, lambda p, tt: exp_synapse_trace(p, tt, times), free,
                     n_starts=3, seed=seed, warn_rel=None)
     t2, y2, times2 = simulate_psc(name, params, rate, t_stop, width, seed + 1000)

@@ -9,6 +9,20 @@ integrated exactly on any time grid (the pulse fraction of each step is honoured
 ``I_g > 0`` the full DPI form ``τ (1 + I_g/I) dI/dt + I = I_∞ s(t) − I_g`` (teili) is
 integrated numerically instead.
 
+**Power-law output** (``power = p ≠ 1``): the DPI's differential pair (nFETs, slope κ_n)
+splits its tail as ``I_w/(1 + (I/I_th)^a)`` with ``a = κ_n/κ_p`` while the output pFET has
+slope κ_p, so for ``I ≫ I_th`` the charging slows as the current grows::
+
+    τ dI/dt = I_∞^a I^{1−a} s(t) − I
+
+Then ``y = I^a`` obeys the linear filter ``(τ/a) dy/dt + y = I_∞^a s(t)`` exactly, so with the
+unit kernel ``u`` of time constant ``τ_u = p τ`` (``p = 1/a``)::
+
+    τ_u du/dt + u = s(t),      I = I_∞ u^p
+
+(the decay of ``I`` keeps the time constant τ). A train's charge per pulse then falls with its
+rate, as the circuit's does; ``p = 1`` is the linear kernel.
+
 **Current-mirror integrator** (:class:`CMISynapseParams`): non-linear, hyperbolic decay and
 saturating, history-dependent charging::
 
@@ -53,7 +67,7 @@ __all__ = [
     "ExpSynapseParams", "exp_synapse_trace", "CMISynapseParams", "cmi_synapse_trace",
     "DepressionParams", "depression_efficacy", "STDPWindowParams", "stdp_window",
     "bistable_drift", "MemristorUpdateParams", "memristor_curve", "memristor_step",
-    "pulse_fraction",
+    "pulse_fraction", "unit_kernel",
 ]
 
 
@@ -86,10 +100,15 @@ class ExpSynapseParams:
     width: float = param(1e-4, unit="s", doc="input pulse width Δt", gt=0)
     i_rest: Any = param(0.0, unit="A", doc="resting (floor) current")
     i_g: Any = param(0.0, unit="A", doc="DPI non-linearity I_th (0: linear exponential kernel)")
+    power: Any = param(1.0, doc="output exponent p = κ_p/κ_n of the power-law kernel "
+                       "(1: linear)", gt=0.25, le=4.0)
 
     def __post_init__(self) -> None:
         validate(self)
         _pos(self, "tau", "i_inf")
+        if float(np.max(self.i_g)) > 0 and np.any(np.asarray(self.power, float) != 1.0):
+            raise ParameterError("ExpSynapseParams takes either the DPI form (i_g > 0 A) or "
+                                 "the power-law kernel (power != 1), not both.")
 
 
 def exp_synapse_trace(params: ExpSynapseParams, t: Any, spike_times: Any) -> np.ndarray:
@@ -103,6 +122,8 @@ def exp_synapse_trace(params: ExpSynapseParams, t: Any, spike_times: Any) -> np.
     tau, inf = float(p.tau), float(p.i_inf)
     if float(p.i_g) > 0:
         return _dpi_trace(tau, inf, float(p.i_g), t, frac) + float(p.i_rest)
+    if float(p.power) != 1.0:
+        return inf * unit_kernel(frac, dt, float(p.power) * tau) ** float(p.power) + float(p.i_rest)
     for k in range(t.size - 1):
         on = frac[k] * dt[k]
         x = i[k]
@@ -110,6 +131,25 @@ def exp_synapse_trace(params: ExpSynapseParams, t: Any, spike_times: Any) -> np.
             x = inf + (x - inf) * np.exp(-on / tau)
         i[k + 1] = x * np.exp(-(dt[k] - on) / tau)
     return i + float(p.i_rest)
+
+
+def unit_kernel(frac: np.ndarray, dt: Any, tau: float) -> np.ndarray:
+    """Unit kernel ``τ du/dt + u = s(t)`` from ``u = 0``, exact for rectangular pulses, at the
+    ``frac.size + 1`` grid points: ``frac[k]`` is the pulse fraction of step ``k`` of length
+    ``dt[k]`` (or one ``dt`` for all). Within a step the pulse is taken first."""
+    frac = np.asarray(frac, float)
+    dt = np.broadcast_to(np.asarray(dt, float), frac.shape)
+    on = frac * dt
+    e_on, e_off = np.exp(-on / tau), np.exp(-(dt - on) / tau)
+    u = np.empty(frac.size + 1)
+    x = 0.0
+    u[0] = 0.0
+    for k in range(frac.size):
+        if on[k] > 0:
+            x = 1.0 + (x - 1.0) * e_on[k]
+        x *= e_off[k]
+        u[k + 1] = x
+    return u
 
 
 def _dpi_trace(tau: float, inf: float, ig: float, t: np.ndarray, frac: np.ndarray) -> np.ndarray:

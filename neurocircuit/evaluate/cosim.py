@@ -5,16 +5,20 @@ Poisson inputs → excitatory DPI synapses → ``n_out`` DPI neurons with mutual
 DPI synapses driven by pulse-extended spikes. The *engine* side replays the same input spike
 times through fitted compact models only:
 
-* synapses: the exponential kernel :class:`~neurocircuit.calibrate.synapse_models.ExpSynapseParams`
-  fitted on a Poisson train of the synapse alone (:func:`~neurocircuit.calibrate.psc.calibrate_psc`,
-  at each weight the network uses, over the rates of :data:`KERNEL_RATES`); a connection of
-  weight ``I_w`` uses ``I_∞ = I_∞,ref·I_w/I_w,ref`` (the DPI gain ``I_th I_w/I_τ`` is linear
-  in ``I_w``); per step ``dt`` with pulse fraction ``φ``::
+* synapses: the power-law kernel :class:`~neurocircuit.calibrate.synapse_models.ExpSynapseParams`
+  (``τ``, ``I_∞``, exponent ``p``) fitted on a Poisson train of the synapse alone
+  (:func:`~neurocircuit.calibrate.psc.calibrate_psc`, at each weight the network uses, over the
+  rates of :data:`KERNEL_RATES`); a connection of weight ``I_w`` between fitted weights uses
+  ``I_∞ = I_∞,fit·(I_w/I_w,fit)^p`` (``I_∞^{1/p} ∝ I_w``); per step ``dt`` with pulse fraction
+  ``φ`` and ``τ_u = p τ``::
 
-      u ← 1 + (u − 1) e^{−φ dt/τ},   u ← u e^{−(1−φ) dt/τ},     I_syn = I_∞ u
+      u ← 1 + (u − 1) e^{−φ dt/τ_u},   u ← u e^{−(1−φ) dt/τ_u},     I_syn = I_∞ u^p
 
   (exact for rectangular pulses; inhibitory pulses last the extender width ``t_pe`` measured on
-  the extender alone, re-triggered by each spike);
+  the extender alone, re-triggered by each spike). The exponent is the DPI's ``κ_p/κ_n``: its
+  pair's charging slows as ``I^{1−κ_n/κ_p}``, so a burst of inputs adds less current per pulse
+  than a sparse train. The linear kernel (``p = 1``) was 4 % high during the network's input
+  bursts, and the mutual inhibition turned that into lost spikes (Γ 0.68 on neuron 0);
 * neurons: the calibrated dpi-neuron model (``models/calibrated/dpi-neuron.json``) with
   input ``I_j = Σ_k I_syn(k→j) − Σ_l I_syn(l ⊣ j)`` (clipped at 0 by the model, as the mirror).
 
@@ -46,10 +50,9 @@ W_REF = 5e-9
 """Reference weight current of the synapse-kernel fit (A)."""
 KERNEL_RATES = (0.5, 0.25, 0.125)
 """Rates of the kernel fit's training train, in units of ``1/τ`` (≈ 95, 47, 24 Hz): the
-DPI's charge per pulse falls with the rate, so one exponential kernel is fitted over the range
-of rates the network's synapses see (inputs 60–90 Hz, inhibition ≈ 30 Hz). Fitted at
-``1/(2τ)`` alone the kernel's mean current is 2 % low at 60 Hz and 5 % at 30 Hz, and that
-bias moves Γ by ±0.1 (the mutual inhibition amplifies timing errors)."""
+DPI's charge per pulse falls with the rate, so the kernel is fitted over the range of rates
+the network's synapses see (inputs 60–90 Hz, inhibition ≈ 30 Hz), which also identifies the
+exponent ``p``."""
 
 
 def default_network(t_stop: float = 1.0, seed: int = 0) -> dict[str, Any]:
@@ -68,31 +71,34 @@ def default_network(t_stop: float = 1.0, seed: int = 0) -> dict[str, Any]:
 
 
 def fit_synapse_kernel(syn_params: Any, width: float, seed: int = 0,
-                       i_w: float = W_REF) -> dict[str, Any]:
-    """Exponential kernel of the DPI synapse at weight ``i_w`` (fit + held-out NRMSE)."""
+                       i_w: float = W_REF, power: bool = True) -> dict[str, Any]:
+    """Power-law kernel of the DPI synapse at weight ``i_w`` (fit + held-out NRMSE);
+    ``power=False``: the linear exponential kernel (``p = 1``)."""
     from ..calibrate.psc import calibrate_psc
     from ..circuits.synapses.dpi import tau_estimate
 
     p = replace(syn_params, i_w=float(i_w))
     tau0 = tau_estimate(p)
     res = calibrate_psc("dpi-synapse", p, tau0, width=width, seed=seed,
-                        rates=[f / tau0 for f in KERNEL_RATES])
+                        rates=[f / tau0 for f in KERNEL_RATES], power=power)
     return {"i_w": float(i_w), "tau": res["params"]["tau"], "i_inf": res["params"]["i_inf"],
-            "i_rest": res["params"]["i_rest"], "fit_nrmse": res["fit_nrmse"],
+            "i_rest": res["params"]["i_rest"], "power": res["params"].get("power", 1.0),
+            "fit_nrmse": res["fit_nrmse"],
             "heldout_nrmse": res["heldout_nrmse"]}
 
 
 def kernel_table(kernels: list[dict[str, Any]], w: Any,
                  key: str = "i_inf") -> np.ndarray:
     """``I_∞`` (or ``key="i_rest"``) of every connection of weight matrix ``w``: the kernel
-    fitted at that weight, else the nearest one scaled by ``I_w/I_w,fit`` (0 where ``w`` = 0).
-    ``key="tau"``: the nearest kernel's time constant, unscaled."""
+    fitted at that weight, else the nearest one scaled by ``(I_w/I_w,fit)^p`` (0 where ``w`` =
+    0). ``key="tau"`` or ``"power"``: the nearest kernel's value, unscaled."""
     w = np.asarray(w, float)
     iw = np.array([k["i_w"] for k in kernels])
     out = np.zeros_like(w)
     for idx in zip(*np.nonzero(w)):
-        j = int(np.argmin(np.abs(np.log(iw / w[idx]))))
-        out[idx] = kernels[j][key] * (1.0 if key == "tau" else w[idx] / iw[j])
+        k = kernels[int(np.argmin(np.abs(np.log(iw / w[idx]))))]
+        scale = (w[idx] / k["i_w"]) ** k.get("power", 1.0)
+        out[idx] = k.get(key, 1.0) * (1.0 if key in ("tau", "power") else scale)
     return out
 
 
@@ -118,27 +124,26 @@ def extender_width(params: Any, threshold_frac: float = 0.5) -> dict[str, float]
 
 def engine_network(model: Any, tau: Any, g_in: Any, g_inh: Any,
                    input_times: list, t_stop: float, width: float, t_pe: float,
-                   delay: float = 0.0, dt: float = 2e-5, rest: Any = 0.0) -> dict[str, Any]:
+                   delay: float = 0.0, dt: float = 2e-5, rest: Any = 0.0,
+                   power: Any = 1.0) -> dict[str, Any]:
     """Simulate the network with the compact models (see module equations).
 
     ``g_in`` (``n_in × n_out``) and ``g_inh`` (``n_out × n_out``) are the ``I_∞`` (A) of the
     connections (:func:`kernel_table`), ``tau`` the synaptic time constant (s): one for all, or
     a pair of tables ``(τ_in, τ_inh)`` shaped like ``g_in`` and ``g_inh``; ``rest`` the net
     resting current of each neuron's synapses (the fitted floors ``I_rest``, excitatory minus
-    inhibitory). Returns the spike times per neuron and the excitatory / inhibitory currents
-    on the grid.
+    inhibitory); ``power`` the kernels' exponent ``p``: one for all or a pair of tables like
+    ``tau``. Returns the spike times per neuron and the excitatory / inhibitory currents on
+    the grid.
     """
     from ..calibrate.neuron_models import MODELS
-    from ..calibrate.synapse_models import pulse_fraction
+    from ..calibrate.synapse_models import pulse_fraction, unit_kernel
 
     g_in, g_inh = np.asarray(g_in, float), np.asarray(g_inh, float)
     n_out = g_in.shape[1]
-    if not isinstance(tau, (tuple, list)):
-        tau_in, tau_inh = np.full(g_in.shape, float(tau)), np.full(g_inh.shape, float(tau))
-    else:
-        # (a table holds 0 where there is no connection: any τ will do there)
-        tau_in, tau_inh = (np.where(np.asarray(a, float) > 0, np.broadcast_to(a, g.shape), 1.0)
-                           for a, g in zip(tau, (g_in, g_inh)))
+    tau_in, tau_inh = _tables(tau, g_in, g_inh)
+    p_in, p_inh = _tables(power, g_in, g_inh)
+    tau_in, tau_inh = tau_in * p_in, tau_inh * p_inh  # the unit kernels' τ_u = p τ
     n = int(round(t_stop / dt))
     grid = np.arange(n + 1) * dt
     # excitatory: a unit kernel per input and distinct τ of its connections, exact per step
@@ -146,9 +151,9 @@ def engine_network(model: Any, tau: Any, g_in: Any, g_inh: Any,
     for k, times in enumerate(input_times):
         phi = pulse_fraction(grid, times, width)
         for tk in np.unique(tau_in[k][g_in[k] != 0]):
-            u_k = _unit_kernel(phi[:n], dt, float(tk))
+            u_k = unit_kernel(phi[:n], dt, float(tk))[:-1]
             for j in np.flatnonzero((g_in[k] != 0) & (tau_in[k] == tk)):
-                exc[j] += g_in[k, j] * u_k
+                exc[j] += g_in[k, j] * u_k ** p_in[k, j]
     exc += np.asarray(rest, float).reshape(-1, 1)  # (n_out, n)
     init, step = MODELS[type(model)]
     st = init(model, (n_out,))
@@ -159,7 +164,7 @@ def engine_network(model: Any, tau: Any, g_in: Any, g_inh: Any,
     inh = np.zeros((n_out, n))
     for m in range(n):
         t0 = m * dt
-        inh[:, m] = (g_inh * u_inh).sum(axis=0)
+        inh[:, m] = (g_inh * u_inh ** p_inh).sum(axis=0)
         s, st = step(st, exc[:, m] - inh[:, m], model, dt)
         for j in np.flatnonzero(s > 0):
             ts = t0 + float(st.frac[j]) * dt
@@ -174,20 +179,14 @@ def engine_network(model: Any, tau: Any, g_in: Any, g_inh: Any,
     return {"spikes": [np.asarray(s) for s in spikes], "t": grid[:-1], "exc": exc, "inh": inh}
 
 
-def _unit_kernel(phi: np.ndarray, dt: float, tau: float) -> np.ndarray:
-    """Unit kernel ``u`` at the start of each step for pulse fractions ``phi`` (exact per
-    step for rectangular pulses; see the module equations)."""
-    u_out = np.empty(phi.size)
-    dec = np.exp(-dt / tau)
-    u = 0.0
-    for m in range(phi.size):
-        u_out[m] = u
-        if phi[m] > 0:
-            u = 1.0 + (u - 1.0) * np.exp(-phi[m] * dt / tau)
-            u *= np.exp(-(1.0 - phi[m]) * dt / tau)
-        else:
-            u *= dec
-    return u_out
+def _tables(x: Any, g_in: np.ndarray, g_inh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` (one value, or a pair of tables) as a pair of tables shaped like the weights;
+    1 where there is no connection (a table holds 0 there)."""
+    if not isinstance(x, (tuple, list)):
+        return np.full(g_in.shape, float(x)), np.full(g_inh.shape, float(x))
+    return tuple(np.where(np.asarray(a, float) > 0, np.broadcast_to(np.asarray(a, float),
+                                                                    g.shape), 1.0)
+                 for a, g in zip(x, (g_in, g_inh)))
 
 
 def run_network(net: dict[str, Any], model: Any, kernels: list[dict[str, Any]],
@@ -211,11 +210,13 @@ def run_network(net: dict[str, Any], model: Any, kernels: list[dict[str, Any]],
                       threshold=0.5 * bench.vdd, hysteresis=0.1 * bench.vdd)
           for j in range(n_out)]
     tau = (kernel_table(kernels, net["w_in"], "tau"), kernel_table(kernels, net["w_inh"], "tau"))
+    power = (kernel_table(kernels, net["w_in"], "power"),
+             kernel_table(kernels, net["w_inh"], "power"))
     rest = (kernel_table(kernels, net["w_in"], "i_rest").sum(axis=0)
             - kernel_table(kernels, net["w_inh"], "i_rest").sum(axis=0))
     eng = engine_network(model, tau, kernel_table(kernels, net["w_in"]),
                          kernel_table(kernels, net["w_inh"]), net["input_times"], p.t_stop,
-                         p.width, ext["width_s"], ext["delay_s"], dt, rest=rest)
+                         p.width, ext["width_s"], ext["delay_s"], dt, rest=rest, power=power)
     gam = [coincidence_factor(sp[j], eng["spikes"][j], window, duration=p.t_stop)
            for j in range(n_out)]
     r_sp = [s.size / p.t_stop for s in sp]
