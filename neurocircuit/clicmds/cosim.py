@@ -2,7 +2,7 @@
 
 The network (4 Poisson inputs, excitatory DPI synapses, 3 DPI neurons with mutual inhibition)
 runs entirely in ngspice and in the engine with the calibrated dpi-neuron model and the fitted
-DPI-synapse kernel; per neuron Γ (±2 ms, target ≥ 0.8) and the rate error (≤ 10 %). The
+power-law DPI-synapse kernels; per neuron Γ (±2 ms, target ≥ 0.8) and the rate error (≤ 10 %). The
 crossbar layer (8×3 resistive array, columns feeding DPI neurons) compares the solver's column
 currents with ngspice (≤ 1 %). Writes ``DIR/cosim.json`` and ``DIR/cosim.png``
 (see :mod:`neurocircuit.evaluate.cosim`). Exit status 1 when a target is missed.
