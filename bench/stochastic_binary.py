@@ -21,12 +21,18 @@ from ``--label-start`` (default 50000, never trained on) and scored on the next 
 (validation), at every ``--snapshots`` point of training. ``--test N`` (final runs only) then
 labels on the same images and scores the first N test images once, after the last snapshot.
 Prints one JSON line per snapshot and arm and a final comparison line.
+
+Long runs (``--n-exc 1600``): ``--save`` pickles each snapshot, ``--checkpoint-every N`` also
+pickles every N images without scoring, and ``--resume`` continues from any of them (the result
+equals an uninterrupted run). ``--anneal N P`` switches ``p_pot`` to P after N images within
+one run (what a ``--resume`` with a new ``--p-pot`` did by hand).
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import json
 import os
 import pickle
@@ -48,11 +54,12 @@ def _score(net, xlab, ylab, xev, yev, seed: int) -> tuple[float, int]:
 
 def run_arm(arm: str, xtr, snapshots, lab, val, test, n_exc: int, seed: int,
             binary: StochasticBinaryParams | None, p_on: float, save: str | None = None,
-            resume: str | None = None) -> list[dict]:
+            resume: str | None = None, checkpoints=(), anneal=None) -> list[dict]:
     """Train one arm, scoring on ``val`` (and at the end on ``test``, if given) at each
     snapshot; ``lab``/``val``/``test`` are ``(x, y)`` pairs. ``save`` pickles the network, the
-    rng and the position at each snapshot; ``resume`` continues from such a file (the result
-    equals an uninterrupted run)."""
+    rng and the position at each snapshot and at each of ``checkpoints`` (those unscored);
+    ``resume`` continues from such a file (the result equals an uninterrupted run).
+    ``anneal = (n, p)``: ``p_pot = p`` from image ``n`` on."""
     p = dc.DCParams(n_exc=n_exc)
     rng = np.random.default_rng(seed)
     expected = arm == "expected"
@@ -65,25 +72,33 @@ def run_arm(arm: str, xtr, snapshots, lab, val, test, n_exc: int, seed: int,
         with open(resume, "rb") as f:
             state = pickle.load(f)
         net, rng, done, t_train = state["net"], state["rng"], state["done"], state["t_train"]
-    for stop in [s for s in snapshots if s > done]:
+    marks = {*snapshots, *checkpoints} | ({anneal[0]} if anneal else set())
+    for stop in sorted(s for s in marks if done < s <= max(snapshots)):
+        rule = binary
+        if anneal and binary is not None and done >= anneal[0]:
+            rule = dataclasses.replace(binary, p_pot=anneal[1])
         t0 = time.perf_counter()
-        dc.train(net, xtr[done:stop], rng, binary=binary, expected=expected)
+        dc.train(net, xtr[done:stop], rng, binary=rule, expected=expected)
         t_train += time.perf_counter() - t0
         done = stop
+        if stop not in snapshots:
+            if save and stop in checkpoints:
+                _dump(f"{save}_{arm}_{done}.pkl", net, rng, done, t_train)
+            continue
         acc, covered = _score(net, *lab, *val, seed + 1)
         row = {"tool": "neurocircuit", "workload": "stochastic-binary-stdp", "arm": arm,
                "n_exc": n_exc, "n_train": done, "n_label": len(lab[1]), "n_val": len(val[1]),
                "val_accuracy": acc, "classes_covered": covered, "train_wall_s": t_train,
                "distinct_levels_per_neuron": int(max(len(np.unique(r)) for r in net.w))}
         if binary is not None:
-            row.update({"p_pot": binary.p_pot, "p_dep": binary.p_dep, "p_anti": binary.p_anti,
+            row.update({"p_pot": rule.p_pot, "anneal": list(anneal) if anneal else None,
+                        "p_dep": binary.p_dep, "p_anti": binary.p_anti,
                         "t_pot": binary.t_pot, "t_dep": binary.t_dep,
                         "tau_burst": binary.tau_burst, "n_on": binary.n_on,
                         "anti_silent": binary.anti_silent, "p_on_init": p_on,
                         "mean_on_per_neuron": float((net.w > 0).sum(axis=1).mean())})
         if save:
-            with open(f"{save}_{arm}_{done}.pkl", "wb") as f:
-                pickle.dump({"net": net, "rng": rng, "done": done, "t_train": t_train}, f)
+            _dump(f"{save}_{arm}_{done}.pkl", net, rng, done, t_train)
         rows.append(row)
         print(json.dumps(row), flush=True)
     if test is not None:
@@ -91,6 +106,13 @@ def run_arm(arm: str, xtr, snapshots, lab, val, test, n_exc: int, seed: int,
         rows[-1]["n_test"] = len(test[1])
         print(json.dumps(rows[-1]), flush=True)
     return rows
+
+
+def _dump(path: str, net, rng, done: int, t_train: float) -> None:
+    tmp = path + ".part"  # an interrupted write never leaves a truncated snapshot
+    with open(tmp, "wb") as f:
+        pickle.dump({"net": net, "rng": rng, "done": done, "t_train": t_train}, f)
+    os.replace(tmp, path)
 
 
 def binarize(net, k: int):
@@ -155,6 +177,10 @@ def main(argv=None) -> int:
     ap.add_argument("--p-on", type=float, default=0.2)
     ap.add_argument("--save", default=None, help="pickle each snapshot to SAVE_<arm>_<n>.pkl")
     ap.add_argument("--resume", default=None, help="continue a saved run (one arm)")
+    ap.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
+                    help="with --save: also pickle every N images (unscored)")
+    ap.add_argument("--anneal", nargs=2, type=float, default=None, metavar=("N", "P"),
+                    help="p_pot = P after N training images")
     ap.add_argument("--evaluate", nargs="+", default=None, metavar="PKL",
                     help="no training: score saved networks (full first, then binary)")
     ap.add_argument("--binarize", type=int, default=0, metavar="K",
@@ -178,6 +204,11 @@ def main(argv=None) -> int:
                         flatten=True)
         test = (xte.astype(np.float64) * 255.0, yte)
     snapshots = sorted({n for n in args.snapshots if 0 < n < args.train} | {args.train})
+    if args.checkpoint_every and not args.save:
+        ap.error("--checkpoint-every needs --save")
+    step = args.checkpoint_every
+    checkpoints = set(range(step, args.train, step)) if step > 0 else set()
+    anneal = (int(args.anneal[0]), float(args.anneal[1])) if args.anneal else None
     bp = StochasticBinaryParams(t_pot=args.t_pot, t_dep=args.t_dep, p_pot=args.p_pot,
                                 p_dep=args.p_dep, p_anti=args.p_anti, tau_burst=args.tau_burst,
                                 n_on=args.n_on, anti_silent=args.anti_silent)
@@ -199,7 +230,7 @@ def main(argv=None) -> int:
     for arm in args.arms:
         rows[arm] = run_arm(arm, xtr, snapshots, lab, val, test, args.n_exc, args.seed,
                             bp if arm in ("binary", "expected") else None, args.p_on, args.save,
-                            args.resume)[-1]
+                            args.resume, checkpoints, anneal)[-1]
     key = "test_accuracy" if test is not None else "val_accuracy"
     for ref in ("full", "expected"):
         if ref in rows and "binary" in rows:

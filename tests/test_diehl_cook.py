@@ -172,3 +172,44 @@ def test_stochastic_binary_bench_binarize_keeps_top_k_at_one_level():
     assert set(np.unique(nb.w)) == {0.0, 7.8}
     top = np.argsort(-w0, axis=1)[:, :10]
     assert (np.take_along_axis(nb.w, top, axis=1) == 7.8).all()
+
+
+def test_stochastic_binary_bench_checkpoints_resume_and_anneal(tmp_path):
+    """bench/stochastic_binary.py: unscored checkpoints resume to the uninterrupted result, and
+    --anneal switches p_pot at its image count within the run."""
+    import importlib.util
+    import pickle
+    from pathlib import Path
+
+    from _dc_images import w3_images
+
+    from neurocircuit.snn.learning.stochastic_binary import StochasticBinaryParams
+
+    path = Path(__file__).resolve().parents[1] / "bench/stochastic_binary.py"
+    spec = importlib.util.spec_from_file_location("sb_bench", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    x = w3_images(8).reshape(8, 784)
+    y = np.arange(8) % 2
+    xtr, lab, val = x[:6], (x[6:7], y[6:7]), (x[7:], y[7:])
+    bp = StochasticBinaryParams(p_pot=0.5, p_dep=0.0, p_anti=0.0, n_on=20)
+    kw = dict(lab=lab, val=val, test=None, n_exc=4, seed=0, binary=bp, p_on=0.2)
+    full = mod.run_arm("binary", xtr, [6], save=str(tmp_path / "A"), checkpoints={2, 4},
+                       anneal=(4, 0.0), **kw)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "A_binary_2.pkl", "A_binary_4.pkl", "A_binary_6.pkl"]
+    assert len(full) == 1 and full[0]["p_pot"] == 0.0 and full[0]["anneal"] == [4, 0.0]
+    res = mod.run_arm("binary", xtr, [6], save=str(tmp_path / "B"),
+                      resume=str(tmp_path / "A_binary_2.pkl"), anneal=(4, 0.0), **kw)
+    assert res[0]["val_accuracy"] == full[0]["val_accuracy"]
+    def net_of(name):
+        with open(tmp_path / name, "rb") as f:
+            return pickle.load(f)["net"]
+
+    nets = [net_of("A_binary_6.pkl"), net_of("B_binary_6.pkl")]
+    np.testing.assert_array_equal(nets[0].w, nets[1].w)
+    np.testing.assert_array_equal(nets[0].theta, nets[1].theta)
+    # annealed to p_pot = 0: the masks (exchanges at potentiation) freeze after image 4
+    w2, w4 = (net_of(f"A_binary_{n}.pkl").w for n in (2, 4))
+    assert (w2 != w4).any()
+    np.testing.assert_array_equal(nets[0].w, w4)
