@@ -24,8 +24,9 @@ Prints one JSON line per snapshot and arm and a final comparison line.
 
 Long runs (``--n-exc 1600``): ``--save`` pickles each snapshot, ``--checkpoint-every N`` also
 pickles every N images without scoring, and ``--resume`` continues from any of them (the result
-equals an uninterrupted run). ``--anneal N P`` switches ``p_pot`` to P after N images within
-one run (what a ``--resume`` with a new ``--p-pot`` did by hand).
+equals an uninterrupted run). Annealing within
+one run: ``--anneal N F`` multiplies ``p_pot``, ``p_anti`` and ``p_dep`` by F after N images
+(a ``--resume`` with ``--p-pot 0.003`` did ``F = 0.3`` by hand for ``p_anti = 0``).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def run_arm(arm: str, xtr, snapshots, lab, val, test, n_exc: int, seed: int,
     snapshot; ``lab``/``val``/``test`` are ``(x, y)`` pairs. ``save`` pickles the network, the
     rng and the position at each snapshot and at each of ``checkpoints`` (those unscored);
     ``resume`` continues from such a file (the result equals an uninterrupted run).
-    ``anneal = (n, p)``: ``p_pot = p`` from image ``n`` on."""
+    ``anneal = (n, f)``: the switch probabilities times ``f`` from image ``n`` on."""
     p = dc.DCParams(n_exc=n_exc)
     rng = np.random.default_rng(seed)
     expected = arm == "expected"
@@ -76,7 +77,9 @@ def run_arm(arm: str, xtr, snapshots, lab, val, test, n_exc: int, seed: int,
     for stop in sorted(s for s in marks if done < s <= max(snapshots)):
         rule = binary
         if anneal and binary is not None and done >= anneal[0]:
-            rule = dataclasses.replace(binary, p_pot=anneal[1])
+            rule = dataclasses.replace(binary, p_pot=binary.p_pot * anneal[1],
+                                       p_anti=binary.p_anti * anneal[1],
+                                       p_dep=binary.p_dep * anneal[1])
         t0 = time.perf_counter()
         dc.train(net, xtr[done:stop], rng, binary=rule, expected=expected)
         t_train += time.perf_counter() - t0
@@ -92,7 +95,7 @@ def run_arm(arm: str, xtr, snapshots, lab, val, test, n_exc: int, seed: int,
                "distinct_levels_per_neuron": int(max(len(np.unique(r)) for r in net.w))}
         if binary is not None:
             row.update({"p_pot": rule.p_pot, "anneal": list(anneal) if anneal else None,
-                        "p_dep": binary.p_dep, "p_anti": binary.p_anti,
+                        "p_dep": rule.p_dep, "p_anti": rule.p_anti,
                         "t_pot": binary.t_pot, "t_dep": binary.t_dep,
                         "tau_burst": binary.tau_burst, "n_on": binary.n_on,
                         "anti_silent": binary.anti_silent, "p_on_init": p_on,
@@ -179,8 +182,8 @@ def main(argv=None) -> int:
     ap.add_argument("--resume", default=None, help="continue a saved run (one arm)")
     ap.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
                     help="with --save: also pickle every N images (unscored)")
-    ap.add_argument("--anneal", nargs=2, type=float, default=None, metavar=("N", "P"),
-                    help="p_pot = P after N training images")
+    ap.add_argument("--anneal", nargs=2, type=float, default=None, metavar=("N", "F"),
+                    help="multiply p_pot, p_anti and p_dep by F after N training images")
     ap.add_argument("--evaluate", nargs="+", default=None, metavar="PKL",
                     help="no training: score saved networks (full first, then binary)")
     ap.add_argument("--binarize", type=int, default=0, metavar="K",

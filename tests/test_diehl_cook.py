@@ -213,3 +213,33 @@ def test_stochastic_binary_bench_checkpoints_resume_and_anneal(tmp_path):
     w2, w4 = (net_of(f"A_binary_{n}.pkl").w for n in (2, 4))
     assert (w2 != w4).any()
     np.testing.assert_array_equal(nets[0].w, w4)
+
+
+def test_expected_free_count_counterpart_tracks_on_probabilities():
+    """present(expected=True) with a free count: w = b·78/Σb, Σb kept in history, b ∈ [0, 1];
+    with p_anti = 0 no on-probability falls, and inputs that never spiked keep theirs."""
+    from neurocircuit.errors import ParameterError
+    from neurocircuit.snn.learning.stochastic_binary import StochasticBinaryParams as SB
+
+    p = dc.DCParams(n_exc=20)
+    spikes = dc.poisson_input(w3_images(3), p, np.random.default_rng(5))
+    seen = spikes.any(axis=0).any(axis=0)
+    for p_anti in (0.0, 0.05):
+        bp = SB(p_pot=0.2, p_dep=0.0, p_anti=p_anti, anti_silent=True)
+        net = dc.init_binary_network(p, np.random.default_rng(1), p_on=0.2)
+        b0 = (net.w > 0).astype(float)
+        total = 0
+        for s in range(3):
+            total += dc.present(net, spikes[:, s], learn=True, binary=bp, expected=True).sum()
+        assert total > 0
+        b_sum = net.history["b_sum"]
+        b = dc.normalize(net.w, p.norm_total) * b_sum[:, None] / p.norm_total
+        np.testing.assert_allclose(b.sum(axis=1), b_sum, rtol=1e-12)
+        assert b.min() >= 0 and b.max() <= 1 + 1e-12
+        assert len(np.unique(b)) > 2  # continuous
+        if p_anti == 0:
+            assert np.all(b >= b0 - 1e-12) and b_sum.sum() > b0.sum()
+        else:
+            assert np.any(b[:, ~seen] < b0[:, ~seen])  # anti_silent forgets silent inputs
+    with pytest.raises(ParameterError, match="p_dep"):
+        dc.present(net, spikes[:, 0], learn=True, binary=SB(p_dep=0.1), expected=True)

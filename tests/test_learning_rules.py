@@ -231,3 +231,32 @@ def test_expected_exchange_is_the_mean_of_the_stochastic_exchange():
     with pytest.raises(ParameterError):
         stochastic_binary.expected_exchange_at_post(
             on.astype(float), d_pre, stochastic_binary.StochasticBinaryParams(), d_post)
+
+
+@pytest.mark.parametrize("anti_silent", [False, True])
+def test_expected_free_count_is_the_mean_of_the_stochastic_switches(anti_silent):
+    p = stochastic_binary.StochasticBinaryParams(p_pot=0.2, p_dep=0.0, p_anti=0.1,
+                                                 tau_burst=0.04, anti_silent=anti_silent)
+    rng = np.random.default_rng(1)
+    n = 300
+    on = rng.random((n, 2)) < 0.3
+    d_pre = rng.choice([0.01, 0.5, np.inf], size=(n, 1), p=[0.3, 0.5, 0.2])
+    d_post = np.array([[0.02, 0.06]])
+    exp = stochastic_binary.expected_at_post(on.astype(float), d_pre, p, d_post)
+    runs = np.mean([stochastic_binary.switch_at_post(on, d_pre, p, np.random.default_rng(s),
+                                                     d_post) for s in range(2000)], axis=0)
+    assert np.abs(runs - exp).max() < 0.04
+    # closed form: in window b + p g (1 - b); older b (1 - a g); silent inputs per anti_silent
+    g = np.exp(-d_post / 0.04)
+    b = on.astype(float)
+    rec, old = d_pre <= p.t_pot, np.isfinite(d_pre) & (d_pre > p.t_pot)
+    sil = np.isinf(d_pre)
+    want = np.where(rec, b + 0.2 * g * (1 - b), np.where(old | (sil & anti_silent),
+                                                        b * (1 - 0.1 * g), b))
+    np.testing.assert_allclose(exp, want, rtol=0, atol=1e-15)
+    # with n_on it is the exchange counterpart
+    q = stochastic_binary.StochasticBinaryParams(p_pot=0.2, p_dep=0.0, p_anti=0.0, n_on=30)
+    b1 = np.zeros((n, 1))
+    b1[:30] = 1.0
+    np.testing.assert_array_equal(stochastic_binary.expected_at_post(b1, d_pre, q),
+                                  stochastic_binary.expected_exchange_at_post(b1, d_pre, q))

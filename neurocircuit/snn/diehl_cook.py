@@ -209,19 +209,28 @@ def present(
     counts during the presentation. With ``binary`` (stochastic 1-bit STDP, see the module
     docstring) learning draws from ``rng``, which is then required. ``expected=True`` runs the
     rule's full-precision counterpart instead (continuous on-probabilities updated by the
-    expected switches, :func:`~.learning.stochastic_binary.expected_exchange_at_post`; needs
-    ``binary.n_on``): no draws, weights ``w = b·norm_total/n_on``.
+    expected switches, :func:`~.learning.stochastic_binary.expected_at_post`): no draws,
+    weights ``w = b·norm_total/Σb`` per neuron (``n_on`` with a fixed count; with a free count
+    ``Σb`` is kept in ``net.history["b_sum"]``, starting from the on-count of the binary
+    initial network). Its pre-spike rule (``p_dep``) is not implemented: it must be 0.
     """
     p = net.params
     theta_adapt = learn if theta_adapt is None else theta_adapt
     if learn:
         net.w = normalize(net.w, p.norm_total)
     if learn and binary is not None and expected:
-        if not binary.n_on:
+        if binary.p_dep:
             from ..errors import ParameterError
 
-            raise ParameterError("present(expected=True) needs binary.n_on > 0.")
-        level = np.full(p.n_exc, p.norm_total / binary.n_on)  # w = b·level
+            raise ParameterError("present(expected=True) needs binary.p_dep = 0 (the "
+                                 f"counterpart has no pre-spike rule); got {binary.p_dep}.")
+        if binary.n_on:
+            b_sum = np.full(p.n_exc, float(binary.n_on))
+        else:
+            b_sum = net.history.get("b_sum")
+            if b_sum is None:  # the binary initial network: b = on
+                b_sum = (net.w > 0).sum(axis=1).astype(float)
+        level = p.norm_total / np.maximum(b_sum, 1e-12)  # w = b·level
     elif learn and binary is not None:
         if rng is None:
             from ..errors import ParameterError
@@ -293,8 +302,8 @@ def present(
                     theta_spikes[fe] += 1
                     thr[fe] += p.theta_plus
                 if learn and binary is not None and expected:
-                    b = _sb.expected_exchange_at_post(wt[:, fe] / level[fe], (t - t_pre)[:, None],
-                                                      binary, d_post=(t - t_post[fe])[None, :])
+                    b = _sb.expected_at_post(wt[:, fe] / level[fe], (t - t_pre)[:, None],
+                                             binary, d_post=(t - t_post[fe])[None, :])
                     wt[:, fe] = b * level[fe]
                     t_post[fe] = t
                 elif learn and binary is not None:
@@ -327,6 +336,8 @@ def present(
         net.theta = net.theta * np.exp(-t_end / p.tau_theta) + p.theta_plus * theta_spikes
     if learn:
         net.w = np.ascontiguousarray(wt.T)
+        if binary is not None and expected and not binary.n_on:
+            net.history["b_sum"] = (wt / level).sum(axis=0)  # Σb of each neuron, for the next
     net.history["dyn"] = dyn
     return counts
 

@@ -26,9 +26,15 @@ Options of the event form used by the Diehl & Cook network (:func:`switch_at_pos
 
 Every draw comes from the ``rng`` passed in.
 
-**Full-precision counterpart** (:func:`expected_exchange_at_post`): the same rule with each
-synapse's on-probability :math:`b_i \in [0, 1]` as a continuous weight, updated by the expected
-switches. At a post spike (gate :math:`g`), in-window inputs gain
+**Full-precision counterpart** (:func:`expected_at_post`; :func:`expected_exchange_at_post`
+with ``n_on``): the same rule with each synapse's on-probability :math:`b_i \in [0, 1]` as a
+continuous weight, updated by the expected switches. Free count (``n_on = 0``, gate
+:math:`g`): in-window inputs :math:`b_i \mathrel{+}= p_{pot}\, g\, (1 - b_i)`, older ones
+:math:`b_i \mathrel{-}= p_{anti}\, g\, b_i` (never-spiked inputs only with ``anti_silent``), so
+a synapse whose input is in the window at a fraction :math:`r_i` of its neuron's spikes is on
+with probability :math:`p_{pot} r_i/(p_{pot} r_i + p_{anti}(1 - r_i))`: a soft threshold at
+:math:`r^* = p_{anti}/(p_{pot} + p_{anti})`, whose on-count follows the size of each neuron's
+prototype. At a post spike (gate :math:`g`), in-window inputs gain
 :math:`P_i = p_{pot}\, g\, (1 - b_i)`; with ``n_on`` the older inputs give up the same total
 in proportion to :math:`b_i` (:math:`\sum_i b_i = n_{on}` is kept): with
 :math:`A = \sum P_i`, :math:`C = \sum_{old} b_i` and :math:`m = \min(A, C)`,
@@ -45,7 +51,7 @@ from ...errors import ParameterError
 from ...units import param, validate
 
 __all__ = ["StochasticBinaryParams", "SpikeClock", "init_traces", "update", "switch_at_post",
-           "switch_at_pre", "expected_exchange_at_post"]
+           "switch_at_pre", "expected_exchange_at_post", "expected_at_post"]
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,22 @@ def expected_exchange_at_post(b, d_pre, params: StochasticBinaryParams, d_post=N
         up = np.where(a > 0, m / a, 0.0)
         down = np.where(c > 0, m / c, 0.0)
     return np.where(recent, b + pot * up, b - b * down)
+
+
+def expected_at_post(b, d_pre, params: StochasticBinaryParams, d_post=None):
+    """Full-precision counterpart of :func:`switch_at_post` (module docstring): ``b``
+    ``(n_pre, k)`` on-probabilities of the ``k`` neurons that spiked now, ``d_pre``
+    broadcastable to ``b``, ``d_post`` the time since each neuron's previous spike. With
+    ``n_on`` this is :func:`expected_exchange_at_post`; else the free-count expectation."""
+    if params.n_on:
+        return expected_exchange_at_post(b, d_pre, params, d_post)
+    b = np.asarray(b, dtype=np.float64)
+    gate = burst_gate(np.inf if d_post is None else d_post, params)
+    d_pre = np.broadcast_to(d_pre, b.shape)
+    recent = d_pre <= params.t_pot
+    old = ~recent if params.anti_silent else (~recent & np.isfinite(d_pre))
+    return np.where(recent, b + params.p_pot * gate * (1.0 - b),
+                    np.where(old, b - params.p_anti * gate * b, b))
 
 
 def switch_at_pre(on, d_post, params: StochasticBinaryParams, rng):
