@@ -98,7 +98,8 @@ def kernel_table(kernels: list[dict[str, Any]], w: Any,
     for idx in zip(*np.nonzero(w)):
         k = kernels[int(np.argmin(np.abs(np.log(iw / w[idx]))))]
         scale = (w[idx] / k["i_w"]) ** k.get("power", 1.0)
-        out[idx] = k.get(key, 1.0) * (1.0 if key in ("tau", "power") else scale)
+        value = k.get("power", 1.0) if key == "power" else k[key]
+        out[idx] = value * (1.0 if key in ("tau", "power") else scale)
     return out
 
 
