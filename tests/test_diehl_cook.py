@@ -172,6 +172,12 @@ def test_stochastic_binary_bench_binarize_keeps_top_k_at_one_level():
     assert set(np.unique(nb.w)) == {0.0, 7.8}
     top = np.argsort(-w0, axis=1)[:, :10]
     assert (np.take_along_axis(nb.w, top, axis=1) == 7.8).all()
+    # --binarize-frac F: the weights >= F x the neuron's largest, 78/k_i each
+    nf = mod.binarize(net, frac=0.9)
+    on = w0 >= 0.9 * w0.max(axis=1, keepdims=True)
+    np.testing.assert_array_equal(nf.w > 0, on)
+    np.testing.assert_allclose(nf.w.sum(axis=1), 78.0, rtol=1e-12)
+    assert {len(np.unique(r)) for r in nf.w} == {2} and np.ptp(on.sum(axis=1)) > 0
 
 
 def test_stochastic_binary_bench_checkpoints_resume_and_anneal(tmp_path):

@@ -34,7 +34,7 @@ continuous weight, updated by the expected switches. Free count (``n_on = 0``, g
 a synapse whose input is in the window at a fraction :math:`r_i` of its neuron's spikes is on
 with probability :math:`p_{pot} r_i/(p_{pot} r_i + p_{anti}(1 - r_i))`: a soft threshold at
 :math:`r^* = p_{anti}/(p_{pot} + p_{anti})`, whose on-count follows the size of each neuron's
-prototype. At a post spike (gate :math:`g`), in-window inputs gain
+prototype. With ``n_on`` (exchange), at a post spike in-window inputs gain
 :math:`P_i = p_{pot}\, g\, (1 - b_i)`; with ``n_on`` the older inputs give up the same total
 in proportion to :math:`b_i` (:math:`\sum_i b_i = n_{on}` is kept): with
 :math:`A = \sum P_i`, :math:`C = \sum_{old} b_i` and :math:`m = \min(A, C)`,
