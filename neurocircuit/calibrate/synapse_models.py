@@ -116,21 +116,11 @@ def exp_synapse_trace(params: ExpSynapseParams, t: Any, spike_times: Any) -> np.
     p = params
     t = np.asarray(t, float)
     frac = pulse_fraction(t, spike_times, p.width)
-    dt = np.diff(t)
-    i = np.empty(t.size)
-    i[0] = 0.0
     tau, inf = float(p.tau), float(p.i_inf)
     if float(p.i_g) > 0:
         return _dpi_trace(tau, inf, float(p.i_g), t, frac) + float(p.i_rest)
-    if float(p.power) != 1.0:
-        return inf * unit_kernel(frac, dt, float(p.power) * tau) ** float(p.power) + float(p.i_rest)
-    for k in range(t.size - 1):
-        on = frac[k] * dt[k]
-        x = i[k]
-        if on > 0:
-            x = inf + (x - inf) * np.exp(-on / tau)
-        i[k + 1] = x * np.exp(-(dt[k] - on) / tau)
-    return i + float(p.i_rest)
+    power = float(p.power)  # p = 1: the linear kernel I = I_∞ u
+    return inf * unit_kernel(frac, np.diff(t), power * tau) ** power + float(p.i_rest)
 
 
 def unit_kernel(frac: np.ndarray, dt: Any, tau: float) -> np.ndarray:
