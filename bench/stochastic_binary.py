@@ -25,8 +25,8 @@ Prints one JSON line per snapshot and arm and a final comparison line.
 Long runs (``--n-exc 1600``): ``--save`` pickles each snapshot, ``--checkpoint-every N`` also
 pickles every N images without scoring, and ``--resume`` continues from any of them (the result
 equals an uninterrupted run). ``--anneal N F`` multiplies ``p_pot``, ``p_anti`` and ``p_dep``
-by F after N images within one run (a ``--resume`` with ``--p-pot 0.003`` did ``F = 0.3`` by
-hand for ``p_anti = 0``).
+by F after N images within one run; repeat it for a schedule (the last N reached applies). A
+``--resume`` with ``--p-pot 0.003`` did ``F = 0.3`` by hand for ``p_anti = 0``.
 """
 
 from __future__ import annotations
@@ -55,12 +55,15 @@ def _score(net, xlab, ylab, xev, yev, seed: int) -> tuple[float, int]:
 
 def run_arm(arm: str, xtr, snapshots, lab, val, test, n_exc: int, seed: int,
             binary: StochasticBinaryParams | None, p_on: float, save: str | None = None,
-            resume: str | None = None, checkpoints=(), anneal=None) -> list[dict]:
+            resume: str | None = None, checkpoints=(), anneal=None,
+            match_from: int = 0) -> list[dict]:
     """Train one arm, scoring on ``val`` (and at the end on ``test``, if given) at each
     snapshot; ``lab``/``val``/``test`` are ``(x, y)`` pairs. ``save`` pickles the network, the
     rng and the position at each snapshot and at each of ``checkpoints`` (those unscored);
     ``resume`` continues from such a file (the result equals an uninterrupted run).
-    ``anneal = (n, f)``: the switch probabilities times ``f`` from image ``n`` on."""
+    ``anneal = (n, f)`` or a sequence of such pairs: the switch probabilities times ``f`` from
+    image ``n`` on (the pair with the largest ``n`` reached applies). The rule's match gate
+    (``match_hi > 0``) applies from image ``match_from`` on; before, the rule runs without it."""
     p = dc.DCParams(n_exc=n_exc)
     rng = np.random.default_rng(seed)
     expected = arm == "expected"
@@ -73,13 +76,19 @@ def run_arm(arm: str, xtr, snapshots, lab, val, test, n_exc: int, seed: int,
         with open(resume, "rb") as f:
             state = pickle.load(f)
         net, rng, done, t_train = state["net"], state["rng"], state["done"], state["t_train"]
-    marks = {*snapshots, *checkpoints} | ({anneal[0]} if anneal else set())
+    if anneal and np.ndim(anneal) == 1:
+        anneal = [anneal]
+    anneal = sorted((int(n), float(f)) for n, f in anneal) if anneal else []
+    marks = {*snapshots, *checkpoints} | {n for n, _ in anneal} | ({match_from} - {0})
     for stop in sorted(s for s in marks if done < s <= max(snapshots)):
         rule = binary
-        if anneal and binary is not None and done >= anneal[0]:
-            rule = dataclasses.replace(binary, p_pot=binary.p_pot * anneal[1],
-                                       p_anti=binary.p_anti * anneal[1],
-                                       p_dep=binary.p_dep * anneal[1])
+        factor = next((f for n, f in reversed(anneal) if done >= n), None)
+        if factor is not None and binary is not None:
+            rule = dataclasses.replace(binary, p_pot=binary.p_pot * factor,
+                                       p_anti=binary.p_anti * factor,
+                                       p_dep=binary.p_dep * factor)
+        if rule is not None and rule.match_hi and done < match_from:
+            rule = dataclasses.replace(rule, match_lo=0.0, match_hi=0.0)
         t0 = time.perf_counter()
         dc.train(net, xtr[done:stop], rng, binary=rule, expected=expected)
         t_train += time.perf_counter() - t0
@@ -94,11 +103,13 @@ def run_arm(arm: str, xtr, snapshots, lab, val, test, n_exc: int, seed: int,
                "val_accuracy": acc, "classes_covered": covered, "train_wall_s": t_train,
                "distinct_levels_per_neuron": int(max(len(np.unique(r)) for r in net.w))}
         if binary is not None:
-            row.update({"p_pot": rule.p_pot, "anneal": list(anneal) if anneal else None,
+            row.update({"p_pot": rule.p_pot, "anneal": ([list(a) for a in anneal] if len(anneal) > 1
+                                   else list(anneal[0])) if anneal else None,
                         "p_dep": rule.p_dep, "p_anti": rule.p_anti,
                         "t_pot": binary.t_pot, "t_dep": binary.t_dep,
                         "tau_burst": binary.tau_burst, "n_on": binary.n_on,
                         "anti_silent": binary.anti_silent, "p_on_init": p_on,
+                        "match": [rule.match_lo, rule.match_hi], "match_from": match_from,
                         "mean_on_per_neuron": float((net.w > 0).sum(axis=1).mean())})
         if save:
             _dump(f"{save}_{arm}_{done}.pkl", net, rng, done, t_train)
@@ -134,11 +145,40 @@ def binarize(net, k: int = 0, frac: float = 0.0):
     return out
 
 
+def on_probabilities(net, n_on: int = 0) -> np.ndarray:
+    """The on-probabilities ``b`` of a full-precision counterpart (``expected`` arm), whose
+    weights are ``w = b · norm_total / Σb`` per neuron: ``Σb`` is ``n_on`` for the fixed-count
+    rule, else the ``b_sum`` the network keeps in its history (free count)."""
+    b_sum = net.history.get("b_sum")
+    if b_sum is None:
+        if not n_on:
+            raise ValueError("on_probabilities: a fixed-count counterpart needs n_on > 0 "
+                             "(a free-count one keeps history['b_sum'])")
+        b_sum = np.full(net.w.shape[0], float(n_on))
+    return np.clip(net.w * (np.asarray(b_sum)[:, None] / net.params.norm_total), 0.0, 1.0)
+
+
+def bernoulli_copy(net, seed: int, n_on: int = 0):
+    """A 1-bit copy drawn from a counterpart: each synapse on with its probability ``b``
+    (:func:`on_probabilities`), independently, from ``default_rng(seed)``; every on-synapse of
+    neuron i weighs ``norm_total/k_i``. This is what the binary rule's own network is, if its
+    synapses are independent samples of their stationary on-probabilities: comparing the two
+    separates the cost of sampling a mask from the cost of learning with sampled masks."""
+    out = copy.deepcopy(net)
+    b = on_probabilities(net, n_on)
+    on = (np.random.default_rng(seed).random(b.shape) < b).astype(float)
+    out.w[...] = on * (out.params.norm_total / np.maximum(on.sum(axis=1, keepdims=True), 1))
+    out.history.pop("b_sum", None)
+    return out
+
+
 def evaluate_saved(paths, lab, val, test, seed: int, binarize_k: int = 0,
-                   binarize_frac: float = 0.0) -> dict:
+                   binarize_frac: float = 0.0, bernoulli: int | None = None,
+                   n_on: int = 0) -> dict:
     """Score saved networks (``--save`` files, or pickled :class:`DCNetwork`) on validation and,
     if given, on ``test``; the first two paths are compared (full first) when there are two.
-    ``binarize_k > 0`` or ``binarize_frac > 0`` scores :func:`binarize` copies instead."""
+    ``binarize_k > 0`` or ``binarize_frac > 0`` scores :func:`binarize` copies instead;
+    ``bernoulli`` (a seed) scores :func:`bernoulli_copy` copies."""
     rows = []
     for path in paths:
         with open(path, "rb") as f:
@@ -146,8 +186,11 @@ def evaluate_saved(paths, lab, val, test, seed: int, binarize_k: int = 0,
         net = obj["net"] if isinstance(obj, dict) else obj
         if binarize_k or binarize_frac:
             net = binarize(net, binarize_k, binarize_frac)
+        elif bernoulli is not None:
+            net = bernoulli_copy(net, bernoulli, n_on)
         row = {"tool": "neurocircuit", "workload": "stochastic-binary-stdp", "net": path,
                "binarized_top_k": binarize_k, "binarized_frac": binarize_frac,
+               "bernoulli_seed": bernoulli,
                "mean_on_per_neuron": float((net.w > 0).sum(axis=1).mean()),
                "n_train": obj.get("done") if isinstance(obj, dict) else None,
                "levels_per_neuron": int(max(len(np.unique(r)) for r in net.w)),
@@ -184,13 +227,18 @@ def main(argv=None) -> int:
     ap.add_argument("--tau-burst", type=float, default=0.04)
     ap.add_argument("--n-on", type=int, default=80)
     ap.add_argument("--anti-silent", action="store_true")
+    ap.add_argument("--match", nargs=2, type=float, default=(0.0, 0.0), metavar=("LO", "HI"),
+                    help="match gate: no switch below match LO, full rate above HI (0 0: off)")
+    ap.add_argument("--match-from", type=int, default=0, metavar="N",
+                    help="the match gate applies from training image N on")
     ap.add_argument("--p-on", type=float, default=0.2)
     ap.add_argument("--save", default=None, help="pickle each snapshot to SAVE_<arm>_<n>.pkl")
     ap.add_argument("--resume", default=None, help="continue a saved run (one arm)")
     ap.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
                     help="with --save: also pickle every N images (unscored)")
-    ap.add_argument("--anneal", nargs=2, type=float, default=None, metavar=("N", "F"),
-                    help="multiply p_pot, p_anti and p_dep by F after N training images")
+    ap.add_argument("--anneal", nargs=2, type=float, action="append", default=None,
+                    metavar=("N", "F"), help="multiply p_pot, p_anti and p_dep by F after N "
+                    "training images (repeat for a schedule)")
     ap.add_argument("--evaluate", nargs="+", default=None, metavar="PKL",
                     help="no training: score saved networks (full first, then binary)")
     ap.add_argument("--binarize", type=int, default=0, metavar="K",
@@ -198,6 +246,9 @@ def main(argv=None) -> int:
     ap.add_argument("--binarize-frac", type=float, default=0.0, metavar="F",
                     help="with --evaluate: score 1-bit copies keeping each neuron's weights "
                          ">= F x its largest")
+    ap.add_argument("--bernoulli", type=int, default=None, metavar="SEED",
+                    help="with --evaluate: score 1-bit copies of counterparts drawn from their "
+                         "on-probabilities (n_on from --n-on unless the network kept b_sum)")
     ap.add_argument("--arms", nargs="+", default=["full", "binary"],
                     choices=["full", "expected", "binary"])
     args = ap.parse_args(argv)
@@ -221,13 +272,14 @@ def main(argv=None) -> int:
         ap.error("--checkpoint-every needs --save")
     step = args.checkpoint_every
     checkpoints = set(range(step, args.train, step)) if step > 0 else set()
-    anneal = (int(args.anneal[0]), float(args.anneal[1])) if args.anneal else None
+    anneal = [(int(n), float(f)) for n, f in args.anneal] if args.anneal else None
     bp = StochasticBinaryParams(t_pot=args.t_pot, t_dep=args.t_dep, p_pot=args.p_pot,
                                 p_dep=args.p_dep, p_anti=args.p_anti, tau_burst=args.tau_burst,
-                                n_on=args.n_on, anti_silent=args.anti_silent)
+                                n_on=args.n_on, anti_silent=args.anti_silent,
+                                match_lo=args.match[0], match_hi=args.match[1])
     if args.evaluate:
         rows = evaluate_saved(args.evaluate, lab, val, test, args.seed, args.binarize,
-                              args.binarize_frac)
+                              args.binarize_frac, args.bernoulli, args.n_on)
         if len(rows) == 2 and test is not None:
             gap = rows[0]["test_accuracy"] - rows[1]["test_accuracy"]
             print(json.dumps({"workload": "stochastic-binary-stdp", "comparison": True,
@@ -244,7 +296,7 @@ def main(argv=None) -> int:
     for arm in args.arms:
         rows[arm] = run_arm(arm, xtr, snapshots, lab, val, test, args.n_exc, args.seed,
                             bp if arm in ("binary", "expected") else None, args.p_on, args.save,
-                            args.resume, checkpoints, anneal)[-1]
+                            args.resume, checkpoints, anneal, args.match_from)[-1]
     key = "test_accuracy" if test is not None else "val_accuracy"
     for ref in ("full", "expected"):
         if ref in rows and "binary" in rows:

@@ -183,6 +183,7 @@ def test_stochastic_binary_bench_binarize_keeps_top_k_at_one_level():
 def test_stochastic_binary_bench_checkpoints_resume_and_anneal(tmp_path):
     """bench/stochastic_binary.py: unscored checkpoints resume to the uninterrupted result, and
     --anneal switches p_pot at its image count within the run."""
+    import dataclasses
     import importlib.util
     import pickle
     from pathlib import Path
@@ -219,6 +220,16 @@ def test_stochastic_binary_bench_checkpoints_resume_and_anneal(tmp_path):
     w2, w4 = (net_of(f"A_binary_{n}.pkl").w for n in (2, 4))
     assert (w2 != w4).any()
     np.testing.assert_array_equal(nets[0].w, w4)
+    # a schedule: the pair with the largest image count reached applies to each stretch
+    rows = mod.run_arm("binary", xtr, [2, 4, 6], anneal=[(4, 0.0), (2, 0.5)], **kw)
+    assert [r["p_pot"] for r in rows] == [0.5, 0.25, 0.0]
+    assert rows[-1]["anneal"] == [[2, 0.5], [4, 0.0]]
+    # the match gate from image 4 on (without it before: the same network as no gate at all)
+    gated = dataclasses.replace(bp, match_lo=0.0, match_hi=1.0)
+    rows = mod.run_arm("binary", xtr, [2, 4, 6], **{**kw, "binary": gated}, match_from=4,
+                       save=str(tmp_path / "G"))
+    assert [r["match"] for r in rows] == [[0.0, 0.0], [0.0, 0.0], [0.0, 1.0]]
+    np.testing.assert_array_equal(net_of("G_binary_4.pkl").w, w4)
 
 
 def test_expected_free_count_counterpart_tracks_on_probabilities():
@@ -249,3 +260,36 @@ def test_expected_free_count_counterpart_tracks_on_probabilities():
             assert np.any(b[:, ~seen] < b0[:, ~seen])  # anti_silent forgets silent inputs
     with pytest.raises(ParameterError, match="p_dep"):
         dc.present(net, spikes[:, 0], learn=True, binary=SB(p_dep=0.1), expected=True)
+
+
+def test_stochastic_binary_bench_bernoulli_copy_samples_on_probabilities():
+    """bench/stochastic_binary.py --bernoulli SEED: each synapse of a counterpart on with its
+    probability b = w·Σb/78 (Σb = n_on, or the kept b_sum), 78/k_i per on-synapse; seeded."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench/stochastic_binary.py"
+    spec = importlib.util.spec_from_file_location("sb_bench", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    p = dc.DCParams(n_exc=3)
+    b = np.random.default_rng(123).uniform(0.0, 1.0, (3, 784)) * (np.arange(784) < 200)
+    net = dc.DCNetwork(p, b * (78.0 / b.sum(axis=1, keepdims=True)), np.zeros(3))
+    net.history["b_sum"] = b.sum(axis=1)
+    np.testing.assert_allclose(mod.on_probabilities(net), b, rtol=1e-12, atol=1e-15)
+    draws = [mod.bernoulli_copy(net, s) for s in range(400)]
+    on = np.mean([d.w > 0 for d in draws], axis=0)
+    assert np.abs(on - b).max() < 5 * np.sqrt(0.25 / 400)  # five standard errors
+    assert not on[:, 200:].any()
+    d0 = draws[0]
+    k = (d0.w > 0).sum(axis=1)
+    np.testing.assert_allclose(d0.w.sum(axis=1), 78.0, rtol=1e-12)
+    assert {len(np.unique(r)) for r in d0.w} == {2} and "b_sum" not in d0.history
+    np.testing.assert_array_equal(mod.bernoulli_copy(net, 0).w, d0.w)
+    assert abs(k.mean() - b.sum(axis=1).mean()) < 4 * np.sqrt(b.sum(axis=1).mean())
+    # a fixed-count counterpart: Σb = n_on
+    fixed = dc.DCNetwork(p, net.w.copy(), np.zeros(3))
+    with pytest.raises(ValueError, match="n_on"):
+        mod.on_probabilities(fixed)
+    np.testing.assert_allclose(mod.on_probabilities(fixed, n_on=50),
+                               np.clip(fixed.w * 50 / 78.0, 0, 1))

@@ -114,3 +114,46 @@ def test_diehl_cook_binary_run_is_seeded():
         dc.train(net, w3_images(2), rng, binary=bp)
         ws.append(net.w)
     assert np.array_equal(ws[0], ws[1])
+
+
+def test_match_gate_scales_switches_by_the_in_window_fraction_of_on_synapses():
+    """match = on-synapses (or b) in the window / on-synapses; gate clip((m-lo)/(hi-lo), 0, 1)
+    on both probabilities, per neuron (column); the counterparts use the b-weighted match."""
+    n = 40
+    on = np.zeros((n, 3), bool)
+    on[:10] = True                                    # 10 on-synapses per neuron
+    recent = np.zeros((n, 3), bool)
+    recent[:3, 0] = True                              # m = 0.3: at lo, no learning
+    recent[:6, 1] = True                              # m = 0.6: half rate
+    recent[:10, 2] = True                             # m = 1.0: full rate
+    recent[10:20] = True                              # off-synapses in the window
+    p = sb.StochasticBinaryParams(p_pot=1.0, p_anti=0.0, p_dep=0.0, match_lo=0.3,
+                                  match_hi=0.9)
+    np.testing.assert_allclose(sb.match_gate(on, recent, p), [0.0, 0.5, 1.0])
+    assert sb.match_gate(on, recent, sb.StochasticBinaryParams()) == 1.0
+    d_pre = np.where(recent, 0.0, 1.0)
+    runs = np.mean([sb.switch_at_post(on, d_pre, p, np.random.default_rng(s))
+                    for s in range(2000)], axis=0)
+    pot = runs[10:20].mean(axis=0)                    # 0→1 rate of in-window off-synapses
+    assert pot[0] == 0.0 and pot[2] == 1.0 and abs(pot[1] - 0.5) < _sem(0.5, 20000)
+    np.testing.assert_array_equal(runs[:10], 1.0)     # p_anti = 0: no depression
+    # the counterparts: b-weighted match; a zero gate leaves b unchanged
+    b = on.astype(float) * 0.5
+    np.testing.assert_allclose(sb.match_gate(b, recent, p), [0.0, 0.5, 1.0])
+    q = sb.StochasticBinaryParams(p_pot=0.5, p_anti=0.2, p_dep=0.0, match_lo=0.3, match_hi=0.9)
+    e = sb.expected_at_post(b, d_pre, q)
+    np.testing.assert_array_equal(e[:, 0], b[:, 0])
+    ungated = sb.expected_at_post(b, d_pre, sb.StochasticBinaryParams(p_pot=0.5, p_anti=0.2,
+                                                                      p_dep=0.0))
+    np.testing.assert_allclose(e[:, 2], ungated[:, 2])
+    np.testing.assert_allclose(e[:, 1] - b[:, 1], 0.5 * (ungated[:, 1] - b[:, 1]))
+    x = sb.StochasticBinaryParams(p_pot=0.5, p_dep=0.0, p_anti=0.0, n_on=10, match_lo=0.3,
+                                  match_hi=0.9)
+    np.testing.assert_array_equal(sb.expected_exchange_at_post(b * 2, d_pre, x)[:, 0], b[:, 0] * 2)
+
+
+def test_match_gate_bounds_are_checked():
+    with pytest.raises(ParameterError, match="match_lo < match_hi"):
+        sb.StochasticBinaryParams(match_lo=0.8, match_hi=0.5)
+    with pytest.raises(ParameterError, match="'match_hi'.*<= 1"):
+        sb.StochasticBinaryParams(match_hi=1.5)

@@ -32,8 +32,9 @@ normalisation, applied to binary weights, so every row holds two values). At a p
 whose latest pre spike is within ``t_pot`` switch on with probability ``p_pot`` and the older
 ones switch off with ``p_anti``; at a pre spike after a post spike within ``t_dep`` they switch off
 with ``p_dep``; the rule's options (a gate by the neuron's previous spike, like the post₂ trace
-of the default rule; depression of never-active inputs; a fixed number of on-synapses per neuron,
-exchanged one for one) are described in :mod:`.learning.stochastic_binary`. The draws come from
+of the default rule; a gate by how many of the neuron's on-synapses see the input; depression of
+never-active inputs; a fixed number of on-synapses per neuron, exchanged one for one) are
+described in :mod:`.learning.stochastic_binary`. The draws come from
 the ``rng`` passed in; without ``binary`` nothing changes.
 
 After training, neurons are labelled by the class they respond to most; an image is classified

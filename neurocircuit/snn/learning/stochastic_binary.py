@@ -18,6 +18,12 @@ Options of the event form used by the Diehl & Cook network (:func:`switch_at_pos
   post₂ trace gates potentiation in the full-precision Diehl & Cook rule: both probabilities are
   multiplied by :math:`\exp(-\Delta t_{post}/\tau_{burst})`, where :math:`\Delta t_{post}` is
   the time since that neuron's previous spike (a lone spike barely learns, a burst does);
+- ``match_hi > 0`` gates the post-spike switches by how well the neuron's synapses match the
+  input: with the match :math:`m = \sum_i b_i [\Delta t_i \le T_{pot}] / \sum_i b_i` (the
+  fraction of its on-synapses whose input is in the window), both probabilities are multiplied
+  by :math:`\mathrm{clip}((m - m_{lo})/(m_{hi} - m_{lo}), 0, 1)`, so a neuron learns from the
+  inputs it already matches and not from those it wins narrowly (a self-consistency that the
+  burst gate, which sees only the firing rate, gives weakly);
 - ``n_on > 0`` keeps exactly ``n_on`` on-synapses per neuron (Querlioz et al. 2013's
   fixed-level variant): at a post spike, the in-window off-synapses drawn with ``p_pot``
   (× the burst gate) are exchanged one for one with randomly chosen older on-synapses, so the
@@ -50,7 +56,8 @@ import numpy as np
 from ...errors import ParameterError
 from ...units import param, validate
 
-__all__ = ["StochasticBinaryParams", "SpikeClock", "init_traces", "update", "switch_at_post",
+__all__ = ["StochasticBinaryParams", "SpikeClock", "init_traces", "update", "match_gate",
+           "switch_at_post",
            "switch_at_pre", "expected_exchange_at_post", "expected_at_post"]
 
 
@@ -66,9 +73,17 @@ class StochasticBinaryParams:
     tau_burst: float = param(0.0, unit="s", doc="post-spike gate exp(-Δt_post/τ); 0: no gate",
                              ge=0)
     n_on: int = param(0, unit="", doc="fixed on-synapses per neuron (exchange); 0: free", ge=0)
+    match_lo: float = param(0.0, unit="", doc="match gate: no switch at a match ≤ this", ge=0,
+                            le=1)
+    match_hi: float = param(0.0, unit="", doc="match gate: full rate at a match ≥ this; 0: no "
+                            "gate", ge=0, le=1)
 
     def __post_init__(self) -> None:
         validate(self)
+        if self.match_hi and not self.match_lo < self.match_hi:
+            raise ParameterError(
+                f"StochasticBinaryParams: the match gate needs match_lo < match_hi (got "
+                f"match_lo={self.match_lo}, match_hi={self.match_hi}; both fractions in [0, 1]).")
         if self.n_on and (self.p_dep or self.p_anti):
             raise ParameterError(
                 f"StochasticBinaryParams: n_on={self.n_on} (fixed count) needs p_dep = 0 and "
@@ -96,6 +111,18 @@ def burst_gate(d_post, params: StochasticBinaryParams):
     return np.exp(-np.asarray(d_post, dtype=np.float64) / params.tau_burst)
 
 
+def match_gate(b, recent, params: StochasticBinaryParams):
+    """Match gate of the neurons (columns) of ``b`` ``(n_pre, k)`` (on-states or
+    on-probabilities): ``clip((m - m_lo)/(m_hi - m_lo), 0, 1)`` with ``m`` the ``b``-weighted
+    fraction of inputs in the window (``recent``, broadcastable); 1 without the gate."""
+    if not params.match_hi:
+        return 1.0
+    b = np.asarray(b, dtype=np.float64)
+    total = b.sum(axis=0)
+    m = np.where(total > 0, (b * recent).sum(axis=0) / np.maximum(total, 1e-300), 0.0)
+    return np.clip((m - params.match_lo) / (params.match_hi - params.match_lo), 0.0, 1.0)
+
+
 def switch_at_post(on, d_pre, params: StochasticBinaryParams, rng, d_post=None):
     """Event form of the post-spike rule: ``on`` (bool, any shape) are the synapses of neurons
     that spiked now, ``d_pre`` (broadcastable to ``on``) the time since their latest pre spike
@@ -110,6 +137,7 @@ def switch_at_post(on, d_pre, params: StochasticBinaryParams, rng, d_post=None):
     gate = burst_gate(np.inf if d_post is None else d_post, params)
     u = rng.random(on.shape)
     recent = d_pre <= params.t_pot
+    gate = gate * match_gate(on, recent, params)
     pot = recent & (u < params.p_pot * gate) & ~on
     if params.n_on:
         return _exchange(on, pot, ~recent & on, rng)
@@ -144,6 +172,7 @@ def expected_exchange_at_post(b, d_pre, params: StochasticBinaryParams, d_post=N
     b = np.array(b, dtype=np.float64, copy=True)
     gate = burst_gate(np.inf if d_post is None else d_post, params)
     recent = np.broadcast_to(d_pre <= params.t_pot, b.shape)
+    gate = gate * match_gate(b, recent, params)
     pot = np.where(recent, params.p_pot * gate * (1.0 - b), 0.0)
     a = pot.sum(axis=0)
     c = np.where(recent, 0.0, b).sum(axis=0)
@@ -165,6 +194,7 @@ def expected_at_post(b, d_pre, params: StochasticBinaryParams, d_post=None):
     gate = burst_gate(np.inf if d_post is None else d_post, params)
     d_pre = np.broadcast_to(d_pre, b.shape)
     recent = d_pre <= params.t_pot
+    gate = gate * match_gate(b, recent, params)
     old = ~recent if params.anti_silent else (~recent & np.isfinite(d_pre))
     return np.where(recent, b + params.p_pot * gate * (1.0 - b),
                     np.where(old, b - params.p_anti * gate * b, b))
