@@ -157,3 +157,26 @@ def test_match_gate_bounds_are_checked():
         sb.StochasticBinaryParams(match_lo=0.8, match_hi=0.5)
     with pytest.raises(ParameterError, match="'match_hi'.*<= 1"):
         sb.StochasticBinaryParams(match_hi=1.5)
+
+
+def test_binary_synapse_is_on_with_the_counterparts_fixed_point_in_steady_state():
+    """The 1-bit synapse is a two-state chain: with its input in the window at a fraction r of
+    post spikes, it is on a fraction p r / (p r + q (1 - r)) of the time, the fixed point of
+    the counterpart's expected update; a trained binary network is therefore a draw of its
+    counterpart's masks (bench/stochastic_binary.py --bernoulli)."""
+    p = sb.StochasticBinaryParams(p_pot=0.2, p_anti=0.1, p_dep=0.0)
+    rng = np.random.default_rng(7)
+    n, r = 4000, 0.3
+    on = np.zeros((n, 1), bool)
+    b = np.zeros((n, 1))
+    frac = []
+    for step in range(600):
+        d_pre = np.where(rng.random((n, 1)) < r, 0.01, 0.5)
+        on = sb.switch_at_post(on, d_pre, p, rng)
+        if step >= 200:
+            frac.append(on.mean())
+    for _ in range(600):   # the counterpart driven by the mean event: b += p r (1-b) - q (1-r) b
+        b = r * sb.expected_at_post(b, 0.01, p) + (1 - r) * sb.expected_at_post(b, 0.5, p)
+    fixed = 0.2 * r / (0.2 * r + 0.1 * (1 - r))
+    np.testing.assert_allclose(b, fixed, rtol=1e-9)
+    assert abs(np.mean(frac) - fixed) < 0.01    # 400 steps × 4000 synapses, correlated draws

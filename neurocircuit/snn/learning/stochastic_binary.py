@@ -21,9 +21,9 @@ Options of the event form used by the Diehl & Cook network (:func:`switch_at_pos
 - ``match_hi > 0`` gates the post-spike switches by how well the neuron's synapses match the
   input: with the match :math:`m = \sum_i b_i [\Delta t_i \le T_{pot}] / \sum_i b_i` (the
   fraction of its on-synapses whose input is in the window), both probabilities are multiplied
-  by :math:`\mathrm{clip}((m - m_{lo})/(m_{hi} - m_{lo}), 0, 1)`, so a neuron learns from the
-  inputs it already matches and not from those it wins narrowly (a self-consistency that the
-  burst gate, which sees only the firing rate, gives weakly);
+  by :math:`\mathrm{clip}((m - m_{lo})/(m_{hi} - m_{lo}), 0, 1)`, so a neuron learns only from
+  inputs it already matches (in the 400-neuron Diehl & Cook network this did not make the
+  counterpart's on-probabilities any sharper: bench/results/2026-11-29/session10/README.md);
 - ``n_on > 0`` keeps exactly ``n_on`` on-synapses per neuron (Querlioz et al. 2013's
   fixed-level variant): at a post spike, the in-window off-synapses drawn with ``p_pot``
   (× the burst gate) are exchanged one for one with randomly chosen older on-synapses, so the
