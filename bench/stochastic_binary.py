@@ -55,14 +55,14 @@ def _score(net, xlab, ylab, xev, yev, seed: int) -> tuple[float, int]:
 
 def run_arm(arm: str, xtr, snapshots, lab, val, test, n_exc: int, seed: int,
             binary: StochasticBinaryParams | None, p_on: float, save: str | None = None,
-            resume: str | None = None, checkpoints=(), anneal=None,
+            resume: str | None = None, checkpoints=(), anneal=(),
             match_from: int = 0) -> list[dict]:
     """Train one arm, scoring on ``val`` (and at the end on ``test``, if given) at each
     snapshot; ``lab``/``val``/``test`` are ``(x, y)`` pairs. ``save`` pickles the network, the
     rng and the position at each snapshot and at each of ``checkpoints`` (those unscored);
     ``resume`` continues from such a file (the result equals an uninterrupted run).
-    ``anneal = (n, f)`` or a sequence of such pairs: the switch probabilities times ``f`` from
-    image ``n`` on (the pair with the largest ``n`` reached applies). The rule's match gate
+    ``anneal``: ``(n, f)`` pairs, the switch probabilities times ``f`` from image ``n`` on (the
+    pair with the largest ``n`` reached applies). The rule's match gate
     (``match_hi > 0``) applies from image ``match_from`` on; before, the rule runs without it."""
     p = dc.DCParams(n_exc=n_exc)
     rng = np.random.default_rng(seed)
@@ -76,9 +76,7 @@ def run_arm(arm: str, xtr, snapshots, lab, val, test, n_exc: int, seed: int,
         with open(resume, "rb") as f:
             state = pickle.load(f)
         net, rng, done, t_train = state["net"], state["rng"], state["done"], state["t_train"]
-    if anneal and np.ndim(anneal) == 1:
-        anneal = [anneal]
-    anneal = sorted((int(n), float(f)) for n, f in anneal) if anneal else []
+    anneal = sorted((int(n), float(f)) for n, f in anneal)
     marks = {*snapshots, *checkpoints} | {n for n, _ in anneal} | ({match_from} - {0})
     for stop in sorted(s for s in marks if done < s <= max(snapshots)):
         rule = binary
@@ -103,8 +101,7 @@ def run_arm(arm: str, xtr, snapshots, lab, val, test, n_exc: int, seed: int,
                "val_accuracy": acc, "classes_covered": covered, "train_wall_s": t_train,
                "distinct_levels_per_neuron": int(max(len(np.unique(r)) for r in net.w))}
         if binary is not None:
-            row.update({"p_pot": rule.p_pot, "anneal": ([list(a) for a in anneal] if len(anneal) > 1
-                                   else list(anneal[0])) if anneal else None,
+            row.update({"p_pot": rule.p_pot, "anneal": [list(a) for a in anneal],
                         "p_dep": rule.p_dep, "p_anti": rule.p_anti,
                         "t_pot": binary.t_pot, "t_dep": binary.t_dep,
                         "tau_burst": binary.tau_burst, "n_on": binary.n_on,
@@ -272,7 +269,7 @@ def main(argv=None) -> int:
         ap.error("--checkpoint-every needs --save")
     step = args.checkpoint_every
     checkpoints = set(range(step, args.train, step)) if step > 0 else set()
-    anneal = [(int(n), float(f)) for n, f in args.anneal] if args.anneal else None
+    anneal = [(int(n), float(f)) for n, f in args.anneal or ()]
     bp = StochasticBinaryParams(t_pot=args.t_pot, t_dep=args.t_dep, p_pot=args.p_pot,
                                 p_dep=args.p_dep, p_anti=args.p_anti, tau_burst=args.tau_burst,
                                 n_on=args.n_on, anti_silent=args.anti_silent,

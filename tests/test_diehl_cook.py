@@ -202,12 +202,12 @@ def test_stochastic_binary_bench_checkpoints_resume_and_anneal(tmp_path):
     bp = StochasticBinaryParams(p_pot=0.5, p_dep=0.0, p_anti=0.0, n_on=20)
     kw = dict(lab=lab, val=val, test=None, n_exc=4, seed=0, binary=bp, p_on=0.2)
     full = mod.run_arm("binary", xtr, [6], save=str(tmp_path / "A"), checkpoints={2, 4},
-                       anneal=(4, 0.0), **kw)
+                       anneal=[(4, 0.0)], **kw)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "A_binary_2.pkl", "A_binary_4.pkl", "A_binary_6.pkl"]
-    assert len(full) == 1 and full[0]["p_pot"] == 0.0 and full[0]["anneal"] == [4, 0.0]
+    assert len(full) == 1 and full[0]["p_pot"] == 0.0 and full[0]["anneal"] == [[4, 0.0]]
     res = mod.run_arm("binary", xtr, [6], save=str(tmp_path / "B"),
-                      resume=str(tmp_path / "A_binary_2.pkl"), anneal=(4, 0.0), **kw)
+                      resume=str(tmp_path / "A_binary_2.pkl"), anneal=[(4, 0.0)], **kw)
     assert res[0]["val_accuracy"] == full[0]["val_accuracy"]
     def net_of(name):
         with open(tmp_path / name, "rb") as f:
