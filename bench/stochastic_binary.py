@@ -14,7 +14,9 @@ images with the same seed; only the plasticity differs:
   spike if the input spiked in the last ``t_pot``, off with ``p_anti`` if it spiked earlier, off
   with ``p_dep`` at an input spike within ``t_dep`` after a post spike, optionally gated by the
   neuron's previous spike (``--tau-burst``) or with a fixed number of on-synapses per neuron
-  (``--n-on``, exchange); every on-synapse of neuron i weighs ``78 / n_on_i``.
+  (``--n-on``, exchange); every on-synapse of neuron i weighs ``78 / n_on_i``. With
+  ``--devices M`` each connection is ``M`` such 1-bit devices (compound synapse, Bill &
+  Legenstein 2014), its weight their on-fraction; ``expected`` is the limit of many devices.
 
 Model selection never touches the test set: neurons are labelled on ``--n-label`` training images
 from ``--label-start`` (default 50000, never trained on) and scored on the next ``--n-val``
@@ -56,21 +58,24 @@ def _score(net, xlab, ylab, xev, yev, seed: int) -> tuple[float, int]:
 def run_arm(arm: str, xtr, snapshots, lab, val, test, n_exc: int, seed: int,
             binary: StochasticBinaryParams | None, p_on: float, save: str | None = None,
             resume: str | None = None, checkpoints=(), anneal=(),
-            match_from: int = 0) -> list[dict]:
+            match_from: int = 0, n_devices: int = 1) -> list[dict]:
     """Train one arm, scoring on ``val`` (and at the end on ``test``, if given) at each
     snapshot; ``lab``/``val``/``test`` are ``(x, y)`` pairs. ``save`` pickles the network, the
     rng and the position at each snapshot and at each of ``checkpoints`` (those unscored);
     ``resume`` continues from such a file (the result equals an uninterrupted run).
     ``anneal``: ``(n, f)`` pairs, the switch probabilities times ``f`` from image ``n`` on (the
     pair with the largest ``n`` reached applies). The rule's match gate
-    (``match_hi > 0``) applies from image ``match_from`` on; before, the rule runs without it."""
+    (``match_hi > 0``) applies from image ``match_from`` on; before, the rule runs without it.
+    ``n_devices``: binary devices per connection of the ``binary`` arm (compound synapses;
+    the ``expected`` counterpart is their limit and starts from one device)."""
     p = dc.DCParams(n_exc=n_exc)
     rng = np.random.default_rng(seed)
     expected = arm == "expected"
     if binary is None:
         net = dc.init_network(p, rng)
     else:
-        net = dc.init_binary_network(p, rng, p_on, n_on=binary.n_on or None)
+        net = dc.init_binary_network(p, rng, p_on, n_on=binary.n_on or None,
+                                     n_devices=n_devices if arm == "binary" else 1)
     rows, done, t_train = [], 0, 0.0
     if resume:
         with open(resume, "rb") as f:
@@ -107,6 +112,7 @@ def run_arm(arm: str, xtr, snapshots, lab, val, test, n_exc: int, seed: int,
                         "tau_burst": binary.tau_burst, "n_on": binary.n_on,
                         "anti_silent": binary.anti_silent, "p_on_init": p_on,
                         "match": [rule.match_lo, rule.match_hi], "match_from": match_from,
+                        "n_devices": 1 if net.devices is None else int(net.devices.shape[-1]),
                         "mean_on_per_neuron": float((net.w > 0).sum(axis=1).mean())})
         if save:
             _dump(f"{save}_{arm}_{done}.pkl", net, rng, done, t_train)
@@ -155,27 +161,32 @@ def on_probabilities(net, n_on: int = 0) -> np.ndarray:
     return np.clip(net.w * (np.asarray(b_sum)[:, None] / net.params.norm_total), 0.0, 1.0)
 
 
-def bernoulli_copy(net, seed: int, n_on: int = 0):
+def bernoulli_copy(net, seed: int, n_on: int = 0, n_devices: int = 1):
     """A 1-bit copy drawn from a counterpart: each synapse on with its probability ``b``
     (:func:`on_probabilities`), independently, from ``default_rng(seed)``; every on-synapse of
     neuron i weighs ``norm_total/k_i``. This is what the binary rule's own network is, if its
     synapses are independent samples of their stationary on-probabilities: comparing the two
-    separates the cost of sampling a mask from the cost of learning with sampled masks."""
+    separates the cost of sampling a mask from the cost of learning with sampled masks.
+    ``n_devices = M > 1``: a compound copy, each connection ``M`` such draws and its weight
+    their on-fraction (the steady state of ``M`` devices per connection)."""
     out = copy.deepcopy(net)
     b = on_probabilities(net, n_on)
-    on = (np.random.default_rng(seed).random(b.shape) < b).astype(float)
-    out.w[...] = on * (out.params.norm_total / np.maximum(on.sum(axis=1, keepdims=True), 1))
+    u = np.random.default_rng(seed).random(b.shape if n_devices == 1 else (n_devices, *b.shape))
+    on = (u < b).astype(float).reshape(n_devices, *b.shape).mean(axis=0)
+    out.w[...] = on * (out.params.norm_total
+                       / np.maximum(on.sum(axis=1, keepdims=True), 1.0 / n_devices))
     out.history.pop("b_sum", None)
     return out
 
 
 def evaluate_saved(paths, lab, val, test, seed: int, binarize_k: int = 0,
                    binarize_frac: float = 0.0, bernoulli: int | None = None,
-                   n_on: int = 0) -> dict:
+                   n_on: int = 0, n_devices: int = 1) -> dict:
     """Score saved networks (``--save`` files, or pickled :class:`DCNetwork`) on validation and,
     if given, on ``test``; the first two paths are compared (full first) when there are two.
     ``binarize_k > 0`` or ``binarize_frac > 0`` scores :func:`binarize` copies instead;
-    ``bernoulli`` (a seed) scores :func:`bernoulli_copy` copies."""
+    ``bernoulli`` (a seed) scores :func:`bernoulli_copy` copies (``n_devices`` per
+    connection)."""
     rows = []
     for path in paths:
         with open(path, "rb") as f:
@@ -184,10 +195,11 @@ def evaluate_saved(paths, lab, val, test, seed: int, binarize_k: int = 0,
         if binarize_k or binarize_frac:
             net = binarize(net, binarize_k, binarize_frac)
         elif bernoulli is not None:
-            net = bernoulli_copy(net, bernoulli, n_on)
+            net = bernoulli_copy(net, bernoulli, n_on, n_devices)
         row = {"tool": "neurocircuit", "workload": "stochastic-binary-stdp", "net": path,
                "binarized_top_k": binarize_k, "binarized_frac": binarize_frac,
                "bernoulli_seed": bernoulli,
+               "bernoulli_devices": n_devices if bernoulli is not None else None,
                "mean_on_per_neuron": float((net.w > 0).sum(axis=1).mean()),
                "n_train": obj.get("done") if isinstance(obj, dict) else None,
                "levels_per_neuron": int(max(len(np.unique(r)) for r in net.w)),
@@ -229,6 +241,9 @@ def main(argv=None) -> int:
     ap.add_argument("--match-from", type=int, default=0, metavar="N",
                     help="the match gate applies from training image N on")
     ap.add_argument("--p-on", type=float, default=0.2)
+    ap.add_argument("--devices", type=int, default=1, metavar="M",
+                    help="binary devices per connection in the binary arm (compound synapses, "
+                         "weight = on-fraction); with --bernoulli: devices per connection drawn")
     ap.add_argument("--save", default=None, help="pickle each snapshot to SAVE_<arm>_<n>.pkl")
     ap.add_argument("--resume", default=None, help="continue a saved run (one arm)")
     ap.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
@@ -265,6 +280,8 @@ def main(argv=None) -> int:
                         flatten=True)
         test = (xte.astype(np.float64) * 255.0, yte)
     snapshots = sorted({n for n in args.snapshots if 0 < n < args.train} | {args.train})
+    if args.devices < 1:
+        ap.error(f"--devices must be >= 1 (binary devices per connection), got {args.devices}")
     if args.checkpoint_every and not args.save:
         ap.error("--checkpoint-every needs --save")
     step = args.checkpoint_every
@@ -276,7 +293,7 @@ def main(argv=None) -> int:
                                 match_lo=args.match[0], match_hi=args.match[1])
     if args.evaluate:
         rows = evaluate_saved(args.evaluate, lab, val, test, args.seed, args.binarize,
-                              args.binarize_frac, args.bernoulli, args.n_on)
+                              args.binarize_frac, args.bernoulli, args.n_on, args.devices)
         if len(rows) == 2 and test is not None:
             gap = rows[0]["test_accuracy"] - rows[1]["test_accuracy"]
             print(json.dumps({"workload": "stochastic-binary-stdp", "comparison": True,
@@ -293,7 +310,8 @@ def main(argv=None) -> int:
     for arm in args.arms:
         rows[arm] = run_arm(arm, xtr, snapshots, lab, val, test, args.n_exc, args.seed,
                             bp if arm in ("binary", "expected") else None, args.p_on, args.save,
-                            args.resume, checkpoints, anneal, args.match_from)[-1]
+                            args.resume, checkpoints, anneal, args.match_from,
+                            args.devices)[-1]
     key = "test_accuracy" if test is not None else "val_accuracy"
     for ref in ("full", "expected"):
         if ref in rows and "binary" in rows:

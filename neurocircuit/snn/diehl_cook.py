@@ -37,6 +37,15 @@ never-active inputs; a fixed number of on-synapses per neuron, exchanged one for
 described in :mod:`.learning.stochastic_binary`. The draws come from
 the ``rng`` passed in; without ``binary`` nothing changes.
 
+Compound binary synapses (Bill & Legenstein 2014, fig. 4): a network made by
+:func:`init_binary_network` with ``n_devices = M > 1`` keeps ``M`` independent 1-bit devices per
+connection in ``net.devices`` ``(n_exc, n_input, M)``; every device follows the rule above on its
+own draws (with ``n_on``, each device layer keeps ``n_on`` on per neuron) and the weight is the
+on-fraction, ``w_ij = g_i \sum_m b_{ijm}/M`` with :math:`g_i = 78/\sum_j \sum_m b_{ijm}/M`
+(``M + 1`` levels per row). Each device's expected switch is the same as a lone synapse's, so
+the full-precision counterpart (``expected=True``) does not depend on ``M``: it is the limit
+``M → ∞``.
+
 After training, neurons are labelled by the class they respond to most; an image is classified
 by the class whose labelled neurons fire most. Evaluation (no plasticity) runs a batch of images
 in parallel, which is exact because the weights are frozen.
@@ -127,6 +136,7 @@ class DCNetwork:
     theta: np.ndarray
     labels: np.ndarray | None = None
     history: dict = field(default_factory=dict)
+    devices: np.ndarray | None = None  # (n_exc, n_input, M) bool: compound binary synapses
 
 
 def init_network(params: DCParams, rng: np.random.Generator) -> DCNetwork:
@@ -136,18 +146,30 @@ def init_network(params: DCParams, rng: np.random.Generator) -> DCNetwork:
 
 
 def init_binary_network(params: DCParams, rng: np.random.Generator, p_on: float = 0.2,
-                        n_on: int | None = None) -> DCNetwork:
+                        n_on: int | None = None, n_devices: int = 1) -> DCNetwork:
     """Binary-synapse network: each synapse on with probability ``p_on`` (or, with ``n_on``,
     exactly ``n_on`` random on-synapses per neuron), rows normalised to ``norm_total`` (every
-    on-synapse of neuron i weighs ``norm_total / n_on_i``)."""
-    u = rng.random((params.n_exc, params.n_input))
+    on-synapse of neuron i weighs ``norm_total / n_on_i``). ``n_devices = M > 1``: compound
+    synapses of ``M`` devices, each drawn so (device 0 as the one-device network from the same
+    ``rng`` state), kept in ``net.devices``; the weight is the on-fraction (module docstring)."""
+    if not (isinstance(n_devices, (int, np.integer)) and n_devices >= 1):
+        from ..errors import ParameterError
+
+        raise ParameterError(f"init_binary_network: n_devices must be an integer >= 1 (devices "
+                             f"per connection), got {n_devices!r}.")
+    shape = (params.n_exc, params.n_input)
+    u = rng.random(shape if n_devices == 1 else (n_devices, *shape))
     if n_on is None:
-        b = (u < p_on).astype(np.float64)
+        b = u < p_on
     else:
-        b = np.zeros_like(u)
-        np.put_along_axis(b, np.argsort(u, axis=1)[:, :n_on], 1.0, axis=1)
-    return DCNetwork(params, normalize(b, params.norm_total),
-                     np.full(params.n_exc, params.theta_init))
+        b = np.zeros(u.shape, bool)
+        np.put_along_axis(b, np.argsort(u, axis=-1)[..., :n_on], True, axis=-1)
+    theta = np.full(params.n_exc, params.theta_init)
+    if n_devices == 1:
+        return DCNetwork(params, normalize(b.astype(np.float64), params.norm_total), theta)
+    devices = np.ascontiguousarray(np.moveaxis(b, 0, -1))
+    return DCNetwork(params, normalize(devices.mean(axis=-1), params.norm_total), theta,
+                     devices=devices)
 
 
 def poisson_input(
@@ -225,6 +247,13 @@ def present(
 
             raise ParameterError("present(expected=True) needs binary.p_dep = 0 (the "
                                  f"counterpart has no pre-spike rule); got {binary.p_dep}.")
+        if net.devices is not None:
+            from ..errors import ParameterError
+
+            raise ParameterError(
+                "present(expected=True) runs the counterpart on on-probabilities, not on "
+                f"devices: this network has {net.devices.shape[-1]} devices per connection; "
+                "start the counterpart from a one-device network (n_devices=1).")
         if binary.n_on:
             b_sum = np.full(p.n_exc, float(binary.n_on))
         else:
@@ -237,9 +266,16 @@ def present(
             from ..errors import ParameterError
 
             raise ParameterError("present(binary=...) needs an rng for the stochastic switches.")
-        on = net.w > 0
-        level = p.norm_total / np.maximum(on.sum(axis=1), 1)  # g_i of an on-synapse
-        net.w = on * level[:, None]  # exactly two values per row
+        if net.devices is None:
+            on = net.w > 0
+            level = p.norm_total / np.maximum(on.sum(axis=1), 1)  # g_i of an on-synapse
+            net.w = on * level[:, None]  # exactly two values per row
+        else:  # compound: M devices per connection, weight = on-fraction
+            n_dev = net.devices.shape[-1]
+            devt = np.ascontiguousarray(net.devices.transpose(1, 0, 2))  # (n_input, n_exc, M)
+            frac = net.devices.mean(axis=-1)
+            level = p.norm_total / np.maximum(frac.sum(axis=1), 1.0 / n_dev)
+            net.w = frac * level[:, None]
     dyn = net.history.get("dyn") or _init_dyn(p)
     wt = np.ascontiguousarray(net.w.T)  # (n_input, n_exc): an input spike reads one row
     dt = p.dt
@@ -278,9 +314,14 @@ def present(
                 blk = wt[idx]
                 ge[:n] += blk.sum(axis=0)
                 if learn and binary is not None:
-                    if not expected:   # (n_on: no pre-spike rule, p_dep = 0)
+                    if not expected and net.devices is None:  # (n_on: p_dep = 0)
                         on = _sb.switch_at_pre(blk > 0, (t - t_post)[None, :], binary, rng)
                         wt[idx] = on * level
+                    elif not expected:
+                        on = _sb.switch_at_pre(devt[idx], (t - t_post)[None, :, None],
+                                               binary, rng)
+                        devt[idx] = on
+                        wt[idx] = on.mean(axis=-1) * level
                     t_pre[idx] = t
                 elif learn:
                     blk -= p.nu_pre * np.exp((t_post - t) / p.tau_post1)
@@ -307,10 +348,18 @@ def present(
                                              binary, d_post=(t - t_post[fe])[None, :])
                     wt[:, fe] = b * level[fe]
                     t_post[fe] = t
-                elif learn and binary is not None:
+                elif learn and binary is not None and net.devices is None:
                     on = _sb.switch_at_post(wt[:, fe] > 0, (t - t_pre)[:, None], binary, rng,
                                             d_post=(t - t_post[fe])[None, :])
                     wt[:, fe] = on * level[fe]
+                    t_post[fe] = t
+                elif learn and binary is not None:  # each device a column of its own
+                    cols = devt[:, fe].reshape(p.n_input, fe.size * n_dev)
+                    d_post = np.repeat(t - t_post[fe], n_dev)[None, :]
+                    on = _sb.switch_at_post(cols, (t - t_pre)[:, None], binary, rng,
+                                            d_post=d_post).reshape(p.n_input, fe.size, n_dev)
+                    devt[:, fe] = on
+                    wt[:, fe] = on.mean(axis=-1) * level[fe]
                     t_post[fe] = t
                 elif learn:
                     pre = np.exp((t_pre - t) / p.tau_pre)
@@ -337,6 +386,8 @@ def present(
         net.theta = net.theta * np.exp(-t_end / p.tau_theta) + p.theta_plus * theta_spikes
     if learn:
         net.w = np.ascontiguousarray(wt.T)
+        if binary is not None and not expected and net.devices is not None:
+            net.devices = np.ascontiguousarray(devt.transpose(1, 0, 2))
         if binary is not None and expected and not binary.n_on:
             net.history["b_sum"] = (wt / level).sum(axis=0)  # Σb of each neuron, for the next
     net.history["dyn"] = dyn
