@@ -157,6 +157,11 @@ def init_binary_network(params: DCParams, rng: np.random.Generator, p_on: float 
 
         raise ParameterError(f"init_binary_network: n_devices must be an integer >= 1 (devices "
                              f"per connection), got {n_devices!r}.")
+    if n_on is not None and not 0 < n_on <= params.n_input:
+        from ..errors import ParameterError
+
+        raise ParameterError(f"init_binary_network: n_on (on-synapses per neuron) must be in "
+                             f"1..n_input = {params.n_input}, got {n_on}.")
     shape = (params.n_exc, params.n_input)
     u = rng.random(shape if n_devices == 1 else (n_devices, *shape))
     if n_on is None:

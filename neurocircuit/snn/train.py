@@ -63,7 +63,8 @@ _SECTIONS = {
     "method": {"name", "epochs", "batch_size", "optimizer", "lr", "loss", "seed", "ann_epochs",
                "ann_lr", "balancing", "percentile", "n_calib", "v_init", "signed",
                # local / unsupervised / recurrent methods (neurocircuit.snn.train_local)
-               "n_exc", "repeat", "adaptation", "neurons", "w_in", "lam", "liquids", "stacked"},
+               "n_exc", "repeat", "adaptation", "neurons", "w_in", "lam", "liquids", "stacked",
+               "synapse", "devices", "binary"},
 }
 _DEFAULTS: dict[str, dict[str, Any]] = {
     "data": {"name": "digits", "data_dir": None, "limit_train": 0, "limit_test": 0},

@@ -3,7 +3,10 @@
 Used by :mod:`neurocircuit.snn.train` (``neurocircuit train CONFIG.toml``) for the methods
 
 =============== =====================================================================
-``diehl-cook``  unsupervised STDP network + class labelling (``n_exc``, ``epochs`` passes)
+``diehl-cook``  unsupervised STDP network + class labelling (``n_exc``, ``epochs`` passes;
+                ``synapse`` = ``"analog"`` (the D&C rule), ``"binary"`` (stochastic 1-bit STDP,
+                ``devices`` per connection) or ``"binary-expected"`` (its full-precision
+                counterpart); the rule's parameters in a ``[method.binary]`` table)
 ``decolle``     local losses per layer, Poisson input over ``[encoder] T`` steps
 ``eprop``       recurrent LIF network trained online with e-prop (row-by-row images)
 ``rsnn-bptt``   the same recurrent network trained by BPTT (the reference)
@@ -68,6 +71,31 @@ def run_local(cfg: dict[str, Any], progress: bool = True) -> tuple[dict, dict]:
     return metrics, arrays
 
 
+SYNAPSES = ("analog", "binary", "binary-expected")
+
+
+def binary_rule(m: dict[str, Any], n_input: int):
+    """The stochastic binary rule of a ``diehl-cook`` config: ``[method.binary]`` over the
+    measured defaults (bench/stochastic_binary.py: p_pot 0.01, no depression but the exchange,
+    window 100 ms, burst gate 40 ms, 80 on-synapses per neuron for 784 inputs, scaled to the
+    input size), and ``p_on`` (initial on-fraction, free count only). Returns
+    ``(StochasticBinaryParams, p_on)``."""
+    import dataclasses
+
+    from .learning.stochastic_binary import StochasticBinaryParams
+
+    given = dict(m.get("binary") or {})
+    p_on = float(given.pop("p_on", 0.2))
+    fields = {f.name for f in dataclasses.fields(StochasticBinaryParams)}
+    bad = set(given) - fields
+    if bad:
+        raise ParameterError(f"Unknown key(s) {sorted(bad)} in [method.binary]; valid keys: "
+                             f"{', '.join(sorted(fields | {'p_on'}))}.")
+    kw = {"p_pot": 0.01, "p_dep": 0.0, "p_anti": 0.0, "t_pot": 0.1, "tau_burst": 0.04,
+          "n_on": max(1, round(80 * n_input / 784)), **given}
+    return StochasticBinaryParams(**kw), p_on
+
+
 def _diehl_cook(cfg, rng, progress):
     from . import diehl_cook as dc
 
@@ -80,14 +108,36 @@ def _diehl_cook(cfg, rng, progress):
     if n_in != 784:  # small images: scale the normalisation and the rates to the input size
         extra = {"norm_total": 78.0 * n_in / 784 * 4, "max_rate": 255.0}
     p = dc.DCParams(n_input=n_in, n_exc=int(m.get("n_exc", 100)), **extra)
-    net = dc.init_network(p, rng)
+    synapse = m.get("synapse", "analog")
+    if synapse not in SYNAPSES:
+        raise ParameterError(f"[method] synapse must be one of {', '.join(SYNAPSES)}; got "
+                             f"{synapse!r}.")
+    devices = m.get("devices", 1)
+    if not (isinstance(devices, int) and devices >= 1):
+        raise ParameterError(f"[method] devices (binary devices per connection) must be an "
+                             f"integer >= 1; got {devices!r}.")
+    if devices > 1 and synapse != "binary":
+        raise ParameterError(f"[method] devices = {devices} needs synapse = \"binary\" (got "
+                             f"{synapse!r}).")
+    if (m.get("binary") is not None) and synapse == "analog":
+        raise ParameterError("[method.binary] needs synapse = \"binary\" or "
+                             "\"binary-expected\" (got \"analog\").")
+    rule, expected = None, synapse == "binary-expected"
+    if synapse == "analog":
+        net = dc.init_network(p, rng)
+    else:
+        rule, p_on = binary_rule(m, n_in)
+        net = dc.init_binary_network(p, rng, p_on, n_on=rule.n_on or None, n_devices=devices)
     for _ in range(int(m.get("epochs", 1))):
-        dc.train(net, xtr, rng, progress=progress)
+        dc.train(net, xtr, rng, progress=progress, binary=rule, expected=expected)
     counts = dc.evaluate_counts(net, xtr, rng)
     labels = dc.assign_labels(counts, ytr)
     acc = float((dc.predict(dc.evaluate_counts(net, xte, rng), labels) == yte).mean())
-    return {"test_accuracy": acc, "n_exc": p.n_exc}, {"w": net.w, "theta": net.theta,
-                                                      "labels": labels}
+    metrics = {"test_accuracy": acc, "n_exc": p.n_exc, "synapse": synapse}
+    if rule is not None:
+        metrics.update({"devices": devices, "n_on": rule.n_on, "p_pot": rule.p_pot,
+                        "levels_per_neuron": int(max(len(np.unique(r)) for r in net.w))})
+    return metrics, {"w": net.w, "theta": net.theta, "labels": labels}
 
 
 def _decolle(cfg, rng, progress):
