@@ -59,7 +59,7 @@ def _dc_config(tmp_path, extra):
 @pytest.mark.slow
 def test_train_diehl_cook_stochastic_binary_from_toml(tmp_path, capsys):
     """[method] synapse = "binary" with devices and a [method.binary] table trains the network
-    with stochastic 1-bit devices; "binary-expected" trains the full-precision counterpart."""
+    with stochastic 1-bit devices; "expected" trains the full-precision counterpart."""
     cfg = _dc_config(tmp_path, 'synapse = "binary"\ndevices = 2\n[method.binary]\np_pot = 0.2\n'
                                'n_on = 10\n')
     assert main(["train", str(cfg), "-o", str(tmp_path / "m"), "-q"]) == 0
@@ -70,10 +70,10 @@ def test_train_diehl_cook_stochastic_binary_from_toml(tmp_path, capsys):
 
     w = np.load(tmp_path / "m.npz")["w"]
     assert max(len(np.unique(r)) for r in w) <= 3
-    cfg = _dc_config(tmp_path, 'synapse = "binary-expected"\n[method.binary]\np_pot = 0.2\n')
+    cfg = _dc_config(tmp_path, 'synapse = "expected"\n[method.binary]\np_pot = 0.2\n')
     assert main(["train", str(cfg), "-o", str(tmp_path / "e"), "-q"]) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert out["synapse"] == "binary-expected" and out["n_on"] == 7   # 80 × 64/784, rounded
+    assert out["synapse"] == "expected" and out["n_on"] == 7   # 80 × 64/784, rounded
     assert out["levels_per_neuron"] > 3
 
 
@@ -81,6 +81,7 @@ def test_train_diehl_cook_stochastic_binary_from_toml(tmp_path, capsys):
     ('synapse = "ternary"', "synapse must be one of"),
     ('synapse = "binary"\ndevices = 0', "devices"),
     ('devices = 2', "needs synapse"),
+    ('synapse = "binary"\ndevices = true', "devices"),
     ('[method.binary]\np_pot = 0.1', r"\[method.binary\] needs synapse"),
     ('synapse = "binary"\n[method.binary]\np_potentiate = 0.1', "p_potentiate"),
     ('synapse = "binary"\n[method.binary]\nn_on = 100', "n_on"),

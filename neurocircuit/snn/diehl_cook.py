@@ -58,6 +58,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy import sparse
 
+from ..errors import ParameterError
 from ..units import param, validate
 from .learning import stochastic_binary as _sb
 from .learning.homeostasis import normalize
@@ -152,14 +153,11 @@ def init_binary_network(params: DCParams, rng: np.random.Generator, p_on: float 
     on-synapse of neuron i weighs ``norm_total / n_on_i``). ``n_devices = M > 1``: compound
     synapses of ``M`` devices, each drawn so (device 0 as the one-device network from the same
     ``rng`` state), kept in ``net.devices``; the weight is the on-fraction (module docstring)."""
-    if not (isinstance(n_devices, (int, np.integer)) and n_devices >= 1):
-        from ..errors import ParameterError
-
+    if isinstance(n_devices, bool) or not (isinstance(n_devices, (int, np.integer))
+                                           and n_devices >= 1):
         raise ParameterError(f"init_binary_network: n_devices must be an integer >= 1 (devices "
                              f"per connection), got {n_devices!r}.")
     if n_on is not None and not 0 < n_on <= params.n_input:
-        from ..errors import ParameterError
-
         raise ParameterError(f"init_binary_network: n_on (on-synapses per neuron) must be in "
                              f"1..n_input = {params.n_input}, got {n_on}.")
     shape = (params.n_exc, params.n_input)
@@ -248,13 +246,9 @@ def present(
         net.w = normalize(net.w, p.norm_total)
     if learn and binary is not None and expected:
         if binary.p_dep:
-            from ..errors import ParameterError
-
             raise ParameterError("present(expected=True) needs binary.p_dep = 0 (the "
                                  f"counterpart has no pre-spike rule); got {binary.p_dep}.")
         if net.devices is not None:
-            from ..errors import ParameterError
-
             raise ParameterError(
                 "present(expected=True) runs the counterpart on on-probabilities, not on "
                 f"devices: this network has {net.devices.shape[-1]} devices per connection; "
@@ -268,8 +262,6 @@ def present(
         level = p.norm_total / np.maximum(b_sum, 1e-12)  # w = b·level
     elif learn and binary is not None:
         if rng is None:
-            from ..errors import ParameterError
-
             raise ParameterError("present(binary=...) needs an rng for the stochastic switches.")
         if net.devices is None:
             on = net.w > 0

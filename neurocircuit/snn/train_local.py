@@ -4,9 +4,10 @@ Used by :mod:`neurocircuit.snn.train` (``neurocircuit train CONFIG.toml``) for t
 
 =============== =====================================================================
 ``diehl-cook``  unsupervised STDP network + class labelling (``n_exc``, ``epochs`` passes;
-                ``synapse`` = ``"analog"`` (the D&C rule), ``"binary"`` (stochastic 1-bit STDP,
-                ``devices`` per connection) or ``"binary-expected"`` (its full-precision
-                counterpart); the rule's parameters in a ``[method.binary]`` table)
+                ``synapse`` = ``"full"`` (the D&C rule), ``"binary"`` (stochastic 1-bit STDP,
+                ``devices`` per connection) or ``"expected"`` (its full-precision
+                counterpart), as the arms of bench/stochastic_binary.py; the rule's
+                parameters in a ``[method.binary]`` table)
 ``decolle``     local losses per layer, Poisson input over ``[encoder] T`` steps
 ``eprop``       recurrent LIF network trained online with e-prop (row-by-row images)
 ``rsnn-bptt``   the same recurrent network trained by BPTT (the reference)
@@ -71,7 +72,7 @@ def run_local(cfg: dict[str, Any], progress: bool = True) -> tuple[dict, dict]:
     return metrics, arrays
 
 
-SYNAPSES = ("analog", "binary", "binary-expected")
+SYNAPSES = ("full", "binary", "expected")
 
 
 def binary_rule(m: dict[str, Any], n_input: int):
@@ -108,22 +109,22 @@ def _diehl_cook(cfg, rng, progress):
     if n_in != 784:  # small images: scale the normalisation and the rates to the input size
         extra = {"norm_total": 78.0 * n_in / 784 * 4, "max_rate": 255.0}
     p = dc.DCParams(n_input=n_in, n_exc=int(m.get("n_exc", 100)), **extra)
-    synapse = m.get("synapse", "analog")
+    synapse = m.get("synapse", "full")
     if synapse not in SYNAPSES:
         raise ParameterError(f"[method] synapse must be one of {', '.join(SYNAPSES)}; got "
                              f"{synapse!r}.")
     devices = m.get("devices", 1)
-    if not (isinstance(devices, int) and devices >= 1):
+    if isinstance(devices, bool) or not (isinstance(devices, int) and devices >= 1):
         raise ParameterError(f"[method] devices (binary devices per connection) must be an "
                              f"integer >= 1; got {devices!r}.")
     if devices > 1 and synapse != "binary":
         raise ParameterError(f"[method] devices = {devices} needs synapse = \"binary\" (got "
                              f"{synapse!r}).")
-    if (m.get("binary") is not None) and synapse == "analog":
-        raise ParameterError("[method.binary] needs synapse = \"binary\" or "
-                             "\"binary-expected\" (got \"analog\").")
-    rule, expected = None, synapse == "binary-expected"
-    if synapse == "analog":
+    if m.get("binary") is not None and synapse == "full":
+        raise ParameterError("[method.binary] needs synapse = \"binary\" or \"expected\" (got "
+                             "\"full\").")
+    rule, expected = None, synapse == "expected"
+    if synapse == "full":
         net = dc.init_network(p, rng)
     else:
         rule, p_on = binary_rule(m, n_in)
