@@ -263,16 +263,13 @@ def present(
     elif learn and binary is not None:
         if rng is None:
             raise ParameterError("present(binary=...) needs an rng for the stochastic switches.")
-        if net.devices is None:
-            on = net.w > 0
-            level = p.norm_total / np.maximum(on.sum(axis=1), 1)  # g_i of an on-synapse
-            net.w = on * level[:, None]  # exactly two values per row
-        else:  # compound: M devices per connection, weight = on-fraction
-            n_dev = net.devices.shape[-1]
-            devt = np.ascontiguousarray(net.devices.transpose(1, 0, 2))  # (n_input, n_exc, M)
-            frac = net.devices.mean(axis=-1)
-            level = p.norm_total / np.maximum(frac.sum(axis=1), 1.0 / n_dev)
-            net.w = frac * level[:, None]
+        # M 1-bit devices per connection (M = 1: the synapse itself), weight = on-fraction × g_i
+        devices = (net.w > 0)[..., None] if net.devices is None else net.devices
+        n_dev = devices.shape[-1]
+        devt = np.ascontiguousarray(devices.transpose(1, 0, 2))  # (n_input, n_exc, M)
+        frac = devices.mean(axis=-1)
+        level = p.norm_total / np.maximum(frac.sum(axis=1), 1.0 / n_dev)  # g_i
+        net.w = frac * level[:, None]  # M + 1 values per row (two for one device)
     dyn = net.history.get("dyn") or _init_dyn(p)
     wt = np.ascontiguousarray(net.w.T)  # (n_input, n_exc): an input spike reads one row
     dt = p.dt
@@ -311,10 +308,7 @@ def present(
                 blk = wt[idx]
                 ge[:n] += blk.sum(axis=0)
                 if learn and binary is not None:
-                    if not expected and net.devices is None:  # (n_on: p_dep = 0)
-                        on = _sb.switch_at_pre(blk > 0, (t - t_post)[None, :], binary, rng)
-                        wt[idx] = on * level
-                    elif not expected:
+                    if not expected and binary.p_dep:  # the pre-spike rule (none with n_on)
                         on = _sb.switch_at_pre(devt[idx], (t - t_post)[None, :, None],
                                                binary, rng)
                         devt[idx] = on
@@ -344,11 +338,6 @@ def present(
                     b = _sb.expected_at_post(wt[:, fe] / level[fe], (t - t_pre)[:, None],
                                              binary, d_post=(t - t_post[fe])[None, :])
                     wt[:, fe] = b * level[fe]
-                    t_post[fe] = t
-                elif learn and binary is not None and net.devices is None:
-                    on = _sb.switch_at_post(wt[:, fe] > 0, (t - t_pre)[:, None], binary, rng,
-                                            d_post=(t - t_post[fe])[None, :])
-                    wt[:, fe] = on * level[fe]
                     t_post[fe] = t
                 elif learn and binary is not None:  # each device a column of its own
                     cols = devt[:, fe].reshape(p.n_input, fe.size * n_dev)
