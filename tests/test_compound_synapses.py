@@ -57,12 +57,15 @@ def test_compound_training_keeps_counts_and_weight_is_the_on_fraction():
 
 def test_compound_deterministic_limits():
     """p_pot = 1, no depression, free count: devices only switch on, only where the input spiked,
-    and at a neuron's spike every device of an in-window input is on; all zero: nothing moves."""
+    and at a neuron's spike every device of an in-window input is on; p_dep = 1 alone (the
+    pre-spike rule): devices only switch off, only where the input spiked; all zero: nothing
+    moves."""
     p = dc.DCParams(n_exc=20)
     spikes = dc.poisson_input(w3_images(2), p, np.random.default_rng(5))
     spiked = spikes.any(axis=0).any(axis=0)
     for bp, grows in ((sb.StochasticBinaryParams(p_pot=1.0, p_dep=0.0, p_anti=0.0), True),
-                      (sb.StochasticBinaryParams(p_pot=0.0, p_dep=0.0, p_anti=0.0), False)):
+                      (sb.StochasticBinaryParams(p_pot=0.0, p_dep=1.0, p_anti=0.0), False),
+                      (sb.StochasticBinaryParams(p_pot=0.0, p_dep=0.0, p_anti=0.0), None)):
         rng = np.random.default_rng(1)
         net = dc.init_binary_network(p, rng, p_on=0.2, n_devices=2)
         d0 = net.devices.copy()
@@ -72,12 +75,18 @@ def test_compound_deterministic_limits():
         if grows:
             assert np.all(net.devices >= d0) and net.devices.sum() > d0.sum()
             assert not np.any((net.devices & ~d0)[:, ~spiked])
-            fired = (net.devices != d0).any(axis=(1, 2))
+            changed = (net.devices != d0).any(axis=(1, 2))   # per neuron
             new = net.devices & ~d0
-            np.testing.assert_array_equal(new[..., 0].any(axis=1), fired)
+            np.testing.assert_array_equal(new[..., 0].any(axis=1), changed)
             # both devices of a connection that was switched on in either are on now
             both = new.any(axis=-1)
             assert np.all(net.devices[both].all(axis=-1))
+        elif grows is False:
+            assert np.all(net.devices <= d0) and net.devices.sum() < d0.sum()
+            assert not np.any((d0 & ~net.devices)[:, ~spiked])
+            # the level g_i is set at the start of a sample: w ∝ on-fraction within each row
+            np.testing.assert_allclose(dc.normalize(net.w, 78.0),
+                                       dc.normalize(net.devices.mean(axis=-1), 78.0), rtol=1e-12)
         else:
             np.testing.assert_array_equal(net.devices, d0)
 
