@@ -171,8 +171,7 @@ def bernoulli_copy(net, seed: int, n_on: int = 0, n_devices: int = 1):
     their on-fraction (the steady state of ``M`` devices per connection)."""
     out = copy.deepcopy(net)
     b = on_probabilities(net, n_on)
-    u = np.random.default_rng(seed).random(b.shape if n_devices == 1 else (n_devices, *b.shape))
-    on = (u < b).astype(float).reshape(n_devices, *b.shape).mean(axis=0)
+    on = (np.random.default_rng(seed).random((n_devices, *b.shape)) < b).mean(axis=0)
     out.w[...] = on * (out.params.norm_total
                        / np.maximum(on.sum(axis=1, keepdims=True), 1.0 / n_devices))
     out.history.pop("b_sum", None)

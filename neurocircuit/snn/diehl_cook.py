@@ -160,8 +160,7 @@ def init_binary_network(params: DCParams, rng: np.random.Generator, p_on: float 
     if n_on is not None and not 0 < n_on <= params.n_input:
         raise ParameterError(f"init_binary_network: n_on (on-synapses per neuron) must be in "
                              f"1..n_input = {params.n_input}, got {n_on}.")
-    shape = (params.n_exc, params.n_input)
-    u = rng.random(shape if n_devices == 1 else (n_devices, *shape))
+    u = rng.random((n_devices, params.n_exc, params.n_input))  # device 0: the same draws
     if n_on is None:
         b = u < p_on
     else:
@@ -169,7 +168,7 @@ def init_binary_network(params: DCParams, rng: np.random.Generator, p_on: float 
         np.put_along_axis(b, np.argsort(u, axis=-1)[..., :n_on], True, axis=-1)
     theta = np.full(params.n_exc, params.theta_init)
     if n_devices == 1:
-        return DCNetwork(params, normalize(b.astype(np.float64), params.norm_total), theta)
+        return DCNetwork(params, normalize(b[0].astype(np.float64), params.norm_total), theta)
     devices = np.ascontiguousarray(np.moveaxis(b, 0, -1))
     return DCNetwork(params, normalize(devices.mean(axis=-1), params.norm_total), theta,
                      devices=devices)
