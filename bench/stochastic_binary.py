@@ -45,6 +45,7 @@ import numpy as np
 
 from neurocircuit.snn import diehl_cook as dc
 from neurocircuit.snn.datasets import load
+from neurocircuit.snn.learning.homeostasis import normalize
 from neurocircuit.snn.learning.stochastic_binary import StochasticBinaryParams
 
 
@@ -144,7 +145,7 @@ def binarize(net, k: int = 0, frac: float = 0.0):
     else:
         on = np.zeros_like(out.w)
         np.put_along_axis(on, np.argsort(-out.w, axis=1)[:, :k], 1.0, axis=1)
-    out.w[...] = on * (out.params.norm_total / on.sum(axis=1, keepdims=True))
+    out.w[...] = normalize(on, out.params.norm_total)
     return out
 
 
@@ -172,8 +173,7 @@ def bernoulli_copy(net, seed: int, n_on: int = 0, n_devices: int = 1):
     out = copy.deepcopy(net)
     b = on_probabilities(net, n_on)
     on = (np.random.default_rng(seed).random((n_devices, *b.shape)) < b).mean(axis=0)
-    out.w[...] = on * (out.params.norm_total
-                       / np.maximum(on.sum(axis=1, keepdims=True), 1.0 / n_devices))
+    out.w[...] = normalize(on, out.params.norm_total)
     out.history.pop("b_sum", None)
     return out
 
@@ -285,7 +285,7 @@ def main(argv=None) -> int:
         ap.error("--checkpoint-every needs --save")
     step = args.checkpoint_every
     checkpoints = set(range(step, args.train, step)) if step > 0 else set()
-    anneal = [(int(n), float(f)) for n, f in args.anneal or ()]
+    anneal = args.anneal or []   # (n, f) pairs; run_arm sorts and converts them
     bp = StochasticBinaryParams(t_pot=args.t_pot, t_dep=args.t_dep, p_pot=args.p_pot,
                                 p_dep=args.p_dep, p_anti=args.p_anti, tau_burst=args.tau_burst,
                                 n_on=args.n_on, anti_silent=args.anti_silent,

@@ -72,10 +72,10 @@ def run_local(cfg: dict[str, Any], progress: bool = True) -> tuple[dict, dict]:
     return metrics, arrays
 
 
-SYNAPSES = ("full", "binary", "expected")
+_SYNAPSES = ("full", "binary", "expected")
 
 
-def binary_rule(m: dict[str, Any], n_input: int):
+def _binary_rule(m: dict[str, Any], n_input: int):
     """The stochastic binary rule of a ``diehl-cook`` config: ``[method.binary]`` over the
     measured defaults (bench/stochastic_binary.py: p_pot 0.01, no depression but the exchange,
     window 100 ms, burst gate 40 ms, 80 on-synapses per neuron for 784 inputs, scaled to the
@@ -110,8 +110,8 @@ def _diehl_cook(cfg, rng, progress):
         extra = {"norm_total": 78.0 * n_in / 784 * 4, "max_rate": 255.0}
     p = dc.DCParams(n_input=n_in, n_exc=int(m.get("n_exc", 100)), **extra)
     synapse = m.get("synapse", "full")
-    if synapse not in SYNAPSES:
-        raise ParameterError(f"[method] synapse must be one of {', '.join(SYNAPSES)}; got "
+    if synapse not in _SYNAPSES:
+        raise ParameterError(f"[method] synapse must be one of {', '.join(_SYNAPSES)}; got "
                              f"{synapse!r}.")
     devices = m.get("devices", 1)
     if isinstance(devices, bool) or not (isinstance(devices, int) and devices >= 1):
@@ -127,7 +127,7 @@ def _diehl_cook(cfg, rng, progress):
     if synapse == "full":
         net = dc.init_network(p, rng)
     else:
-        rule, p_on = binary_rule(m, n_in)
+        rule, p_on = _binary_rule(m, n_in)
         net = dc.init_binary_network(p, rng, p_on, n_on=rule.n_on or None, n_devices=devices)
     for _ in range(int(m.get("epochs", 1))):
         dc.train(net, xtr, rng, progress=progress, binary=rule, expected=expected)
