@@ -15,13 +15,20 @@ out=${1:?usage: bash bench/issue8_targets.sh OUT_DIR [DATA_DIR]}
 data=${2:-${NEUROCIRCUIT_DATA:-../shared/data}}
 py=${PYTHON:-.venv/bin/python}
 mkdir -p "$out"
+rm -f "$out/FAILED"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-run() {  # run NAME ARGS...: one benchmark, JSON lines to OUT/NAME.jsonl
-  local name=$1; shift
+run() {  # run NAME ARGS...: one benchmark, JSON lines to OUT/NAME.jsonl; a failure is listed
+  local name=$1; shift  # in OUT/FAILED and the lane goes on with its next benchmark
   echo "$(date -u +%H:%M:%S) start $name" >&2
-  "$py" "$@" > "$out/$name.jsonl" 2> "$out/$name.err"
-  echo "$(date -u +%H:%M:%S) done  $name" >&2
+  local rc=0
+  "$py" "$@" > "$out/$name.jsonl" 2> "$out/$name.err" || rc=$?
+  if [[ $rc -eq 0 ]]; then
+    echo "$(date -u +%H:%M:%S) done  $name" >&2
+  else
+    echo "$(date -u +%H:%M:%S) FAILED $name (rc $rc, see $out/$name.err)" >&2
+    echo "$name" >> "$out/FAILED"
+  fi
 }
 
 sb() {  # sb SEED ARM: stochastic binary STDP, 400 neurons, 20 000 images, test set
@@ -51,4 +58,8 @@ run w3 bench/diehl_cook.py  # W3 first, alone: it is a timing
 lane_a & a=$!
 lane_b & b=$!
 wait "$a"; wait "$b"
+if [[ -s "$out/FAILED" ]]; then
+  echo "issue-8 benchmarks that failed: $(tr '\n' ' ' < "$out/FAILED")" >&2
+  exit 1
+fi
 echo "all issue-8 benchmarks done: $out" >&2
